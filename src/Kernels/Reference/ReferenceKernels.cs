@@ -1,0 +1,112 @@
+namespace EmbedRt.Kernels.Reference;
+
+/// <summary>
+/// The oracle: straightforward loops with double-precision accumulation. Slow on purpose; every fast kernel
+/// is tested against it. Attention materializes one row of scores at a time, never seq × seq.
+/// </summary>
+public sealed class ReferenceKernels : IKernels
+{
+    /// <inheritdoc />
+    public string Name => "reference";
+
+    /// <inheritdoc />
+    public LinearWeights PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        return new RowMajorLinear(weight.ToArray(), bias.ToArray(), outFeatures, inFeatures);
+    }
+
+    /// <inheritdoc />
+    public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
+    {
+        var w = (RowMajorLinear)weights;
+        int n = w.OutFeatures, k = w.InFeatures;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * k, k);
+            for (int o = 0; o < n; o++)
+            {
+                var wr = w.Weight.AsSpan(o * k, k);
+                double acc = w.Bias.Length == 0 ? 0 : w.Bias[o];
+                for (int i = 0; i < k; i++) acc += (double)xr[i] * wr[i];
+                y[r * n + o] = (float)ScalarMath.Activate(acc, activation);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void AddLayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, float eps, int rows, int cols, Span<float> y)
+    {
+        var sum = new double[cols];
+        for (int r = 0; r < rows; r++)
+        {
+            double mean = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                double v = x[r * cols + c] + (residual.IsEmpty ? 0.0 : residual[r * cols + c]);
+                sum[c] = v;
+                mean += v;
+            }
+            mean /= cols;
+            double variance = 0;
+            for (int c = 0; c < cols; c++) variance += (sum[c] - mean) * (sum[c] - mean);
+            variance /= cols;
+            double inv = 1.0 / Math.Sqrt(variance + eps);
+            for (int c = 0; c < cols; c++) y[r * cols + c] = (float)((sum[c] - mean) * inv * gamma[c] + beta[c]);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Attention(ReadOnlySpan<float> qkv, ReadOnlySpan<int> sequenceOffsets, int heads, int headDim, Span<float> context)
+    {
+        int hidden = heads * headDim, stride = 3 * hidden;
+        double scale = 1.0 / Math.Sqrt(headDim);
+        for (int s = 0; s + 1 < sequenceOffsets.Length; s++)
+        {
+            int start = sequenceOffsets[s], length = sequenceOffsets[s + 1] - start;
+            var scores = new double[length];
+            var acc = new double[headDim];
+            for (int h = 0; h < heads; h++)
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    var q = qkv.Slice((start + i) * stride + h * headDim, headDim);
+                    double max = double.NegativeInfinity;
+                    for (int j = 0; j < length; j++)
+                    {
+                        var key = qkv.Slice((start + j) * stride + hidden + h * headDim, headDim);
+                        double dot = 0;
+                        for (int d = 0; d < headDim; d++) dot += (double)q[d] * key[d];
+                        scores[j] = dot * scale;
+                        max = Math.Max(max, scores[j]);
+                    }
+                    double total = 0;
+                    for (int j = 0; j < length; j++) total += scores[j] = Math.Exp(scores[j] - max);
+                    Array.Clear(acc);
+                    for (int j = 0; j < length; j++)
+                    {
+                        var value = qkv.Slice((start + j) * stride + 2 * hidden + h * headDim, headDim);
+                        double p = scores[j] / total;
+                        for (int d = 0; d < headDim; d++) acc[d] += p * value[d];
+                    }
+                    var outRow = context.Slice((start + i) * hidden + h * headDim, headDim);
+                    for (int d = 0; d < headDim; d++) outRow[d] = (float)acc[d];
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Activate(Span<float> x, Activation activation)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = (float)ScalarMath.Activate(x[i], activation);
+    }
+
+    private sealed class RowMajorLinear(float[] weight, float[] bias, int outFeatures, int inFeatures)
+        : LinearWeights(outFeatures, inFeatures)
+    {
+        public float[] Weight { get; } = weight;
+        public float[] Bias { get; } = bias;
+    }
+}
