@@ -1,0 +1,44 @@
+namespace EmbedRt;
+
+/// <summary>How sentence vectors are pooled from the last hidden state.</summary>
+public enum PoolingMode
+{
+    /// <summary>Use the model folder's 1_Pooling config (CLS when there is none).</summary>
+    FromModel,
+    /// <summary>The first token's hidden state.</summary>
+    Cls,
+    /// <summary>Mean over the tokens of the input (all tokens, special ones included, as sentence-transformers does).</summary>
+    Mean,
+}
+
+/// <summary>Which kernel set runs the forward pass.</summary>
+public enum KernelChoice
+{
+    /// <summary>The fastest available kernel set.</summary>
+    Auto,
+    /// <summary>The plain reference kernels (the oracle; slow).</summary>
+    Reference,
+}
+
+/// <summary>Options of <see cref="EmbeddingModel.Load"/>.</summary>
+public sealed record EmbeddingOptions
+{
+    /// <summary>Pooling; by default what the model folder says.</summary>
+    public PoolingMode Pooling { get; init; } = PoolingMode.FromModel;
+
+    /// <summary>L2-normalize vectors; null means what the model folder says (a Normalize module), true when unsure.</summary>
+    public bool? Normalize { get; init; }
+
+    /// <summary>Maximum tokens per input, special tokens included; null means sentence-transformers' max_seq_length,
+    /// else the tokenizer's model_max_length, capped by the model's position table. Longer inputs are truncated.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>How many inputs go through the encoder together.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Worker threads for the kernels; null means all cores.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Kernel set.</summary>
+    public KernelChoice Kernels { get; init; } = KernelChoice.Auto;
+}
