@@ -1,0 +1,94 @@
+using EmbedRt.Batching;
+using EmbedRt.Kernels;
+using EmbedRt.Loader.Safetensors;
+
+namespace EmbedRt.Model;
+
+/// <summary>
+/// The BERT / XLM-RoBERTa encoder (post-LayerNorm transformer) over a padding-free packed batch. Every numeric
+/// step goes through <see cref="IKernels"/>, so the same code runs on the reference and on the fast kernels.
+/// </summary>
+internal sealed class Encoder
+{
+    private readonly EncoderConfig _config;
+    private readonly EncoderWeights _weights;
+    private readonly IKernels _kernels;
+
+    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, string checkpointName)
+    {
+        _config = config;
+        _kernels = kernels;
+        _weights = EncoderWeights.Load(checkpoint, config, kernels, checkpointName);
+    }
+
+    public EncoderConfig Config => _config;
+
+    /// <summary>The tensor-name prefix of the encoder's weights ("", "bert.", "roberta." …).</summary>
+    public string WeightPrefix => _weights.Prefix;
+
+    /// <summary>Runs the encoder; the last hidden state, [batch.TokenCount, hidden], is left in <see cref="EncoderWorkspace.Hidden"/>.</summary>
+    public void Forward(PackedBatch batch, EncoderWorkspace workspace)
+    {
+        int tokens = batch.TokenCount, h = _config.Hidden;
+        workspace.EnsureTokens(tokens);
+        var hidden = workspace.Hidden.AsSpan(0, tokens * h);
+        var scratch = workspace.Scratch.AsSpan(0, tokens * h);
+        var qkv = workspace.Qkv.AsSpan(0, tokens * 3 * h);
+        var inner = workspace.Inner.AsSpan(0, tokens * _config.Intermediate);
+
+        Embed(batch, workspace.Positions.AsSpan(0, tokens), scratch);
+        var e = _weights.Embeddings;
+        _kernels.AddLayerNorm(scratch, [], e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, tokens, h, hidden);
+
+        foreach (var layer in _weights.Layers)
+        {
+            _kernels.Linear(hidden, tokens, layer.Qkv, qkv, Activation.None);
+            _kernels.Attention(qkv, batch.Offsets, _config.Heads, _config.HeadDim, scratch);
+            _kernels.Linear(scratch, tokens, layer.AttentionOutput, qkv[..(tokens * h)], Activation.None);
+            _kernels.AddLayerNorm(qkv[..(tokens * h)], hidden, layer.AttentionNormGamma.Span, layer.AttentionNormBeta.Span,
+                _config.LayerNormEps, tokens, h, hidden);
+            _kernels.Linear(hidden, tokens, layer.Intermediate, inner, _config.Activation);
+            _kernels.Linear(inner, tokens, layer.Output, scratch, Activation.None);
+            _kernels.AddLayerNorm(scratch, hidden, layer.OutputNormGamma.Span, layer.OutputNormBeta.Span,
+                _config.LayerNormEps, tokens, h, hidden);
+        }
+    }
+
+    /// <summary>word + position + token type embeddings, before the embedding LayerNorm.</summary>
+    private void Embed(PackedBatch batch, Span<int> positions, Span<float> output)
+    {
+        int h = _config.Hidden;
+        ComputePositions(batch, positions);
+        var e = _weights.Embeddings;
+        var word = e.Word.Span;
+        var position = e.Position.Span;
+        var tokenType = e.TokenType.Span;
+        var ids = batch.Ids;
+        var typeIds = batch.TypeIds;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var w = word.Slice(ids[t] * h, h);
+            var p = position.Slice(positions[t] * h, h);
+            var y = tokenType.Slice(typeIds[t] * h, h);
+            var o = output.Slice(t * h, h);
+            for (int c = 0; c < h; c++) o[c] = w[c] + p[c] + y[c];
+        }
+    }
+
+    /// <summary>
+    /// BERT counts positions from 0. RoBERTa numbers only non-padding tokens, from padding_idx + 1, and gives
+    /// padding tokens padding_idx (Hugging Face's create_position_ids_from_input_ids).
+    /// </summary>
+    private void ComputePositions(PackedBatch batch, Span<int> positions)
+    {
+        var offsets = batch.Offsets;
+        var ids = batch.Ids;
+        int pad = _config.PadTokenId;
+        for (int s = 0; s + 1 < offsets.Length; s++)
+        {
+            int next = _config.Family == EncoderFamily.Roberta ? pad + 1 : 0;
+            for (int t = offsets[s]; t < offsets[s + 1]; t++)
+                positions[t] = _config.Family == EncoderFamily.Roberta && ids[t] == pad ? pad : next++;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using EmbedRt.Kernels;
+using EmbedRt.Loader;
+using EmbedRt.Loader.Safetensors;
+
+namespace EmbedRt.Model;
+
+/// <summary>Embedding tables and their LayerNorm.</summary>
+internal sealed record EmbeddingWeights(
+    ReadOnlyMemory<float> Word, ReadOnlyMemory<float> Position, ReadOnlyMemory<float> TokenType,
+    ReadOnlyMemory<float> NormGamma, ReadOnlyMemory<float> NormBeta);
+
+/// <summary>One transformer layer, with Q, K and V fused into one linear layer.</summary>
+internal sealed record LayerWeights(
+    LinearWeights Qkv, LinearWeights AttentionOutput, ReadOnlyMemory<float> AttentionNormGamma, ReadOnlyMemory<float> AttentionNormBeta,
+    LinearWeights Intermediate, LinearWeights Output, ReadOnlyMemory<float> OutputNormGamma, ReadOnlyMemory<float> OutputNormBeta);
+
+/// <summary>
+/// All encoder weights, resolved by name once at load with every shape checked, so the forward pass does no lookups.
+/// Tensor names follow Hugging Face's BertModel / XLMRobertaModel under an optional prefix (none, "bert.", "roberta." …).
+/// </summary>
+internal sealed class EncoderWeights
+{
+    private const string WordEmbeddingName = "embeddings.word_embeddings.weight";
+
+    private EncoderWeights(string prefix, EmbeddingWeights embeddings, LayerWeights[] layers)
+    {
+        Prefix = prefix;
+        Embeddings = embeddings;
+        Layers = layers;
+    }
+
+    /// <summary>The tensor-name prefix found in the checkpoint.</summary>
+    public string Prefix { get; }
+    public EmbeddingWeights Embeddings { get; }
+    public LayerWeights[] Layers { get; }
+
+    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels, string checkpointName)
+    {
+        string prefix = FindPrefix(checkpoint, checkpointName);
+        int h = config.Hidden;
+        FloatTensor Read(string name, params int[] shape) => checkpoint.ReadFloat(prefix + name, shape);
+
+        var embeddings = new EmbeddingWeights(
+            Read(WordEmbeddingName, config.VocabSize, h).Data,
+            Read("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, h).Data,
+            Read("embeddings.token_type_embeddings.weight", config.TypeVocabSize, h).Data,
+            Read("embeddings.LayerNorm.weight", h).Data,
+            Read("embeddings.LayerNorm.bias", h).Data);
+
+        var layers = new LayerWeights[config.Layers];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"encoder.layer.{i}.";
+            LinearWeights Linear(string name, int outFeatures, int inFeatures) => kernels.PrepareLinear(
+                Read(p + name + ".weight", outFeatures, inFeatures).Data.Span,
+                Read(p + name + ".bias", outFeatures).Data.Span, outFeatures, inFeatures);
+
+            layers[i] = new LayerWeights(
+                FusedQkv(Read, p, h, kernels),
+                Linear("attention.output.dense", h, h),
+                Read(p + "attention.output.LayerNorm.weight", h).Data,
+                Read(p + "attention.output.LayerNorm.bias", h).Data,
+                Linear("intermediate.dense", config.Intermediate, h),
+                Linear("output.dense", h, config.Intermediate),
+                Read(p + "output.LayerNorm.weight", h).Data,
+                Read(p + "output.LayerNorm.bias", h).Data);
+        }
+        return new EncoderWeights(prefix, embeddings, layers);
+    }
+
+    /// <summary>Stacks the query, key and value projections into one [3h, h] layer: one GEMM instead of three.</summary>
+    private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, string layerPrefix, int h, IKernels kernels)
+    {
+        var weight = new float[3 * h * h];
+        var bias = new float[3 * h];
+        string[] parts = ["query", "key", "value"];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string name = layerPrefix + "attention.self." + parts[i];
+            read(name + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
+            read(name + ".bias", [h]).Data.Span.CopyTo(bias.AsSpan(i * h));
+        }
+        return kernels.PrepareLinear(weight, bias, 3 * h, h);
+    }
+
+    /// <summary>Finds the prefix under which the encoder's tensors are stored; exactly one must exist.</summary>
+    private static string FindPrefix(SafetensorsCheckpoint checkpoint, string checkpointName)
+    {
+        var prefixes = checkpoint.Tensors.Keys
+            .Where(name => name.EndsWith(WordEmbeddingName, StringComparison.Ordinal))
+            .Select(name => name[..^WordEmbeddingName.Length])
+            .ToList();
+        return prefixes.Count switch
+        {
+            1 => prefixes[0],
+            0 => throw new ModelFormatException(checkpointName, $"no tensor named '{WordEmbeddingName}' (with or without a prefix such as 'bert.' or 'roberta.'): not a BERT/XLM-R checkpoint"),
+            _ => throw new ModelFormatException(checkpointName, $"several encoders in one checkpoint (prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))})"),
+        };
+    }
+}

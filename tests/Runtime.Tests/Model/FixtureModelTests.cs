@@ -1,0 +1,79 @@
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Runtime.Tests.Model;
+
+/// <summary>
+/// Every tiny fixture model against its float64 reference: last hidden state (max abs error ≤ 1e-4), CLS and mean
+/// pooling, and the model's default embedding (cosine ≥ 0.99999), on every kernel set.
+/// </summary>
+public class FixtureModelTests
+{
+    public static readonly string[] Models = ["bert-tiny-uncased", "bert-tiny-zh", "xlmr-tiny-m3", "xlmr-tiny-reranker"];
+    public static readonly KernelChoice[] KernelSets = [KernelChoice.Reference, KernelChoice.Auto];
+
+    public static TheoryData<string, int, KernelChoice> Cases()
+    {
+        var data = new TheoryData<string, int, KernelChoice>();
+        foreach (var model in Models)
+            foreach (var c in ReferenceCases.Load(model))
+                foreach (var kernels in KernelSets)
+                    data.Add(model, c.Index, kernels);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LastHiddenStateAndPoolingMatchReference(string model, int index, KernelChoice kernels)
+    {
+        var reference = ReferenceCases.Load(model)[index];
+        var cls = LoadedModels.Get(model, kernels, PoolingMode.Cls, normalize: false);
+        var mean = LoadedModels.Get(model, kernels, PoolingMode.Mean, normalize: false);
+        var encoding = new TokenEncoding(reference.InputIds, reference.TokenTypeIds);
+
+        if (reference.LastHiddenState is { } expected)
+        {
+            var hidden = cls.LastHiddenState(encoding);
+            Assert.True(Metrics.MaxAbsError(hidden, expected.SelectMany(row => row).ToArray()) <= 1e-4,
+                $"last_hidden_state max abs error {Metrics.MaxAbsError(hidden, expected.SelectMany(row => row).ToArray()):E2}");
+        }
+        AssertClose(cls.Embed([encoding])[0], reference.Cls, "cls");
+        AssertClose(mean.Embed([encoding])[0], reference.Mean, "mean");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DefaultEmbeddingOfTextMatchesReference(string model, int index, KernelChoice kernels)
+    {
+        var reference = ReferenceCases.Load(model)[index];
+        if (reference.Embedding is null || reference.Pair is not null) return; // pair cases are covered by ids above
+        var loaded = LoadedModels.Get(model, kernels, PoolingMode.FromModel, normalize: null);
+        var vector = loaded.Embed([reference.Text])[0];
+        double cosine = Metrics.Cosine(vector, reference.Embedding);
+        Assert.True(cosine >= 0.99999, $"cosine {cosine}");
+        double norm = Math.Sqrt(vector.Sum(v => (double)v * v));
+        Assert.Equal(1.0, norm, 1e-5);
+    }
+
+    [Theory]
+    [InlineData("bert-tiny-uncased")]
+    [InlineData("xlmr-tiny-m3")]
+    public void BatchOfMixedLengthsEqualsOneAtATime(string model)
+    {
+        var loaded = LoadedModels.Get(model, KernelChoice.Auto, PoolingMode.FromModel, normalize: null);
+        var texts = ReferenceCases.Load(model).Select(c => c.Text).ToArray();
+        var batched = loaded.Embed(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var single = loaded.Embed([texts[i]])[0];
+            Assert.True(Metrics.MaxAbsError(batched[i], single) <= 1e-5, $"input {i} differs in a batch");
+        }
+    }
+
+    private static void AssertClose(float[] actual, double[] expected, string what)
+    {
+        double cosine = Metrics.Cosine(actual, expected);
+        double error = Metrics.MaxAbsError(actual, expected);
+        Assert.True(cosine >= 0.99999 && error <= 1e-4, $"{what}: cosine {cosine}, max abs error {error:E2}");
+    }
+}
