@@ -1,9 +1,6 @@
-using EmbedRt.Batching;
 using EmbedRt.Heads;
-using EmbedRt.Kernels;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Config;
-using EmbedRt.Loader.Safetensors;
 using EmbedRt.Model;
 using EmbedRt.Tokenization;
 
@@ -21,40 +18,27 @@ namespace EmbedRt;
 /// </example>
 public sealed class EmbeddingModel : IDisposable
 {
-    /// <summary>Upper bound on the tokens of one packed batch (a single longer input still runs alone).</summary>
-    private const int TokenBudget = 16384;
-
-    private readonly SafetensorsCheckpoint _checkpoint;
-    private readonly Encoder _encoder;
-    private readonly EncoderWorkspace _workspace;
-    private readonly PackedBatch _batch = new();
-    private readonly Lock _forwardLock = new();
-    private readonly int _batchSize;
+    private readonly LoadedEncoder _loaded;
+    private readonly EncoderRunner _runner;
     private bool _disposed;
 
-    private EmbeddingModel(string directory, ITextTokenizer tokenizer, SafetensorsCheckpoint checkpoint, Encoder encoder,
-        PoolingMode pooling, bool normalize, int maxLength, int batchSize, IKernels kernels)
+    private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
     {
-        Directory = directory;
-        Tokenizer = tokenizer;
-        _checkpoint = checkpoint;
-        _encoder = encoder;
-        _workspace = new EncoderWorkspace(encoder.Config);
-        Pooling = pooling;
-        Normalize = normalize;
-        MaxLength = maxLength;
-        _batchSize = batchSize;
-        KernelName = kernels.Name;
+        _loaded = loaded;
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
+        Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
+        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
     }
 
     /// <summary>The model folder.</summary>
-    public string Directory { get; }
+    public string Directory => _loaded.Directory;
 
     /// <summary>The model's tokenizer.</summary>
-    public ITextTokenizer Tokenizer { get; }
+    public ITextTokenizer Tokenizer => _loaded.Tokenizer;
 
     /// <summary>Vector size (the encoder's hidden size).</summary>
-    public int Dimension => _encoder.Config.Hidden;
+    public int Dimension => _loaded.Config.Hidden;
 
     /// <summary>The pooling in use (resolved from the folder when the options left it open).</summary>
     public PoolingMode Pooling { get; }
@@ -66,7 +50,7 @@ public sealed class EmbeddingModel : IDisposable
     public int MaxLength { get; }
 
     /// <summary>Name of the kernel set running the forward pass.</summary>
-    public string KernelName { get; }
+    public string KernelName => _loaded.Kernels.Name;
 
     /// <summary>Loads a model folder (config.json, safetensors weights, tokenizer files, sentence-transformers files).</summary>
     /// <exception cref="ModelFormatException">A file is missing, malformed or inconsistent; the message names it.</exception>
@@ -74,29 +58,14 @@ public sealed class EmbeddingModel : IDisposable
     public static EmbeddingModel Load(string directory, EmbeddingOptions? options = null)
     {
         options ??= new EmbeddingOptions();
-        if (!System.IO.Directory.Exists(directory))
-            throw new ModelFormatException(directory, "model folder not found");
-        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"batch size must be at least 1, got {options.BatchSize}");
-        if (options.Threads is < 1) throw new ArgumentOutOfRangeException(nameof(options), $"threads must be at least 1, got {options.Threads}");
-
-        string configPath = Path.Combine(directory, "config.json");
-        var config = EncoderConfig.From(ModelConfig.Load(configPath), configPath);
-        var sentenceTransformers = SentenceTransformersConfig.Load(directory);
-        var tokenizer = TextTokenizer.Load(directory);
-        var pooling = ResolvePooling(options.Pooling, sentenceTransformers, directory);
-        bool normalize = options.Normalize ?? sentenceTransformers?.Normalize ?? false;
-        int maxLength = ResolveMaxLength(options.MaxLength, sentenceTransformers, TokenizerConfig.Load(directory), config);
-
-        var kernels = KernelSelection.Create(options.Kernels, options.Threads);
-        var checkpoint = SafetensorsCheckpoint.OpenDirectory(directory);
+        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
         try
         {
-            var encoder = new Encoder(config, checkpoint, kernels, Path.Combine(directory, "model.safetensors"));
-            return new EmbeddingModel(directory, tokenizer, checkpoint, encoder, pooling, normalize, maxLength, options.BatchSize, kernels);
+            return new EmbeddingModel(loaded, options);
         }
         catch
         {
-            checkpoint.Dispose();
+            loaded.Dispose();
             throw;
         }
     }
@@ -114,31 +83,15 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var lengths = new int[encodings.Count];
-        for (int i = 0; i < lengths.Length; i++) lengths[i] = Validate(encodings[i], i);
-
         var results = new float[encodings.Count][];
-        var order = LengthBatcher.SortByLength(lengths);
-        var batches = LengthBatcher.Split(order, lengths, _batchSize, Math.Max(TokenBudget, MaxLength));
         int h = Dimension;
-        lock (_forwardLock)
+        _runner.Run(encodings, (index, ids, hidden) =>
         {
-            foreach (var range in batches)
-            {
-                var members = order.AsSpan(range);
-                _batch.Pack(encodings, members);
-                _encoder.Forward(_batch, _workspace);
-                var hidden = _workspace.Hidden.AsSpan(0, _batch.TokenCount * h);
-                var offsets = _batch.Offsets;
-                for (int s = 0; s < members.Length; s++)
-                {
-                    var vector = new float[h];
-                    Heads.Pooling.Pool(hidden, h, offsets[s], offsets[s + 1], Pooling, vector);
-                    if (Normalize) Heads.Pooling.Normalize(vector);
-                    results[members[s]] = vector;
-                }
-            }
-        }
+            var vector = new float[h];
+            Heads.Pooling.Pool(hidden, h, 0, ids.Length, Pooling, vector);
+            if (Normalize) Heads.Pooling.Normalize(vector);
+            results[index] = vector;
+        });
         return results;
     }
 
@@ -149,39 +102,17 @@ public sealed class EmbeddingModel : IDisposable
     public float[] LastHiddenState(TokenEncoding encoding)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Validate(encoding, 0);
-        lock (_forwardLock)
-        {
-            _batch.Pack([encoding], [0]);
-            _encoder.Forward(_batch, _workspace);
-            return _workspace.Hidden.AsSpan(0, _batch.TokenCount * Dimension).ToArray();
-        }
+        float[] result = [];
+        _runner.Run([encoding], (_, _, hidden) => result = hidden.ToArray());
+        return result;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_forwardLock)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            _checkpoint.Dispose();
-        }
-    }
-
-    private int Validate(TokenEncoding encoding, int index)
-    {
-        var config = _encoder.Config;
-        if (encoding.Ids.Length == 0) throw new ArgumentException($"input {index} has no tokens");
-        if (encoding.TypeIds.Length != encoding.Ids.Length)
-            throw new ArgumentException($"input {index} has {encoding.Ids.Length} ids but {encoding.TypeIds.Length} type ids");
-        if (encoding.Ids.Length > config.MaxTokens)
-            throw new ArgumentException($"input {index} has {encoding.Ids.Length} tokens; the model takes at most {config.MaxTokens}");
-        foreach (int id in encoding.Ids)
-            if ((uint)id >= (uint)config.VocabSize) throw new ArgumentException($"input {index} has token id {id}, outside the vocabulary of {config.VocabSize}");
-        foreach (int type in encoding.TypeIds)
-            if ((uint)type >= (uint)config.TypeVocabSize) throw new ArgumentException($"input {index} has token type {type}; the model has {config.TypeVocabSize}");
-        return encoding.Ids.Length;
+        if (_disposed) return;
+        _disposed = true;
+        _loaded.Dispose();
     }
 
     private static PoolingMode ResolvePooling(PoolingMode requested, SentenceTransformersConfig? sentenceTransformers, string directory)
@@ -194,17 +125,5 @@ public sealed class EmbeddingModel : IDisposable
         if (pooling.PoolingModeMeanTokens && !pooling.PoolingModeClsToken) return PoolingMode.Mean;
         throw new ModelFormatException(Path.Combine(directory, "1_Pooling", "config.json"),
             "only a single CLS or mean pooling mode is supported; pass a pooling mode explicitly to override");
-    }
-
-    private static int ResolveMaxLength(int? requested, SentenceTransformersConfig? sentenceTransformers, TokenizerConfig tokenizer, EncoderConfig config)
-    {
-        if (requested is { } value)
-        {
-            if (value < 2 || value > config.MaxTokens)
-                throw new ArgumentOutOfRangeException(nameof(requested), $"max length {value} is outside 2..{config.MaxTokens} for this model");
-            return value;
-        }
-        long limit = sentenceTransformers?.MaxSeqLength ?? tokenizer.ModelMaxLength ?? config.MaxTokens;
-        return (int)Math.Clamp(limit, 2, config.MaxTokens);
     }
 }

@@ -14,11 +14,11 @@ internal sealed class Encoder
     private readonly EncoderWeights _weights;
     private readonly IKernels _kernels;
 
-    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, string checkpointName)
+    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels)
     {
         _config = config;
         _kernels = kernels;
-        _weights = EncoderWeights.Load(checkpoint, config, kernels, checkpointName);
+        _weights = EncoderWeights.Load(checkpoint, config, kernels);
     }
 
     public EncoderConfig Config => _config;

@@ -1,5 +1,4 @@
 using EmbedRt.Kernels;
-using EmbedRt.Loader;
 using EmbedRt.Loader.Config;
 
 namespace EmbedRt.Model;
@@ -43,27 +42,27 @@ public sealed record EncoderConfig
     public int HeadDim => Hidden / Heads;
 
     /// <summary>The most tokens one input may have, special tokens included, given the position table.</summary>
-    public int MaxTokens => Family == EncoderFamily.Roberta ? MaxPositionEmbeddings - PadTokenId - 1 : MaxPositionEmbeddings;
+    public required int MaxTokens { get; init; }
 
     /// <summary>Maps config.json to the encoder's terms; the config was validated when it was read.</summary>
-    public static EncoderConfig From(ModelConfig config, string configPath) => new()
+    public static EncoderConfig From(ModelConfig config) => new()
     {
-        Family = config.ModelType == "bert" ? EncoderFamily.Bert : EncoderFamily.Roberta,
+        Family = config.UsesPaddingOffsetPositions ? EncoderFamily.Roberta : EncoderFamily.Bert,
         Hidden = config.HiddenSize,
         Layers = config.NumHiddenLayers,
         Heads = config.NumAttentionHeads,
         Intermediate = config.IntermediateSize,
-        Activation = config.HiddenAct switch
+        Activation = config.Activation switch
         {
-            "gelu" => Activation.GeluErf,
-            "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => Activation.GeluTanh,
-            "relu" => Activation.Relu,
-            var other => throw new ModelFormatException(configPath, $"hidden_act '{other}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)"),
+            HiddenActivation.GeluErf => Activation.GeluErf,
+            HiddenActivation.GeluTanh => Activation.GeluTanh,
+            _ => Activation.Relu,
         },
         LayerNormEps = (float)config.LayerNormEps,
         MaxPositionEmbeddings = config.MaxPositionEmbeddings,
         TypeVocabSize = config.TypeVocabSize,
         VocabSize = config.VocabSize,
         PadTokenId = config.PadTokenId,
+        MaxTokens = config.MaxInputTokens,
     };
 }

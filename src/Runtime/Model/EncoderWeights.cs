@@ -34,9 +34,9 @@ internal sealed class EncoderWeights
     public EmbeddingWeights Embeddings { get; }
     public LayerWeights[] Layers { get; }
 
-    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels, string checkpointName)
+    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels)
     {
-        string prefix = FindPrefix(checkpoint, checkpointName);
+        string prefix = FindPrefix(checkpoint);
         int h = config.Hidden;
         FloatTensor Read(string name, params int[] shape) => checkpoint.ReadFloat(prefix + name, shape);
 
@@ -84,7 +84,7 @@ internal sealed class EncoderWeights
     }
 
     /// <summary>Finds the prefix under which the encoder's tensors are stored; exactly one must exist.</summary>
-    private static string FindPrefix(SafetensorsCheckpoint checkpoint, string checkpointName)
+    private static string FindPrefix(SafetensorsCheckpoint checkpoint)
     {
         var prefixes = checkpoint.Tensors.Keys
             .Where(name => name.EndsWith(WordEmbeddingName, StringComparison.Ordinal))
@@ -93,8 +93,8 @@ internal sealed class EncoderWeights
         return prefixes.Count switch
         {
             1 => prefixes[0],
-            0 => throw new ModelFormatException(checkpointName, $"no tensor named '{WordEmbeddingName}' (with or without a prefix such as 'bert.' or 'roberta.'): not a BERT/XLM-R checkpoint"),
-            _ => throw new ModelFormatException(checkpointName, $"several encoders in one checkpoint (prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))})"),
+            0 => throw new ModelFormatException(checkpoint.SourcePath, $"no tensor named '{WordEmbeddingName}' (with or without a prefix such as 'bert.' or 'roberta.'): not a BERT/XLM-R checkpoint"),
+            _ => throw new ModelFormatException(checkpoint.SourcePath, $"several encoders in one checkpoint (prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))})"),
         };
     }
 }

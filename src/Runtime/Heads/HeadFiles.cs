@@ -1,0 +1,29 @@
+using EmbedRt.Loader;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.Loader.Torch;
+
+namespace EmbedRt.Heads;
+
+/// <summary>Finds a head's weight file next to the model (NAME.safetensors preferred, else NAME.pt) and reads weight + bias.</summary>
+internal static class HeadFiles
+{
+    public static DenseHead? TryLoad(string directory, string name, int inFeatures)
+    {
+        string safetensors = Path.Combine(directory, name + ".safetensors");
+        string torch = Path.Combine(directory, name + ".pt");
+        if (File.Exists(safetensors))
+        {
+            using var checkpoint = SafetensorsCheckpoint.OpenFile(safetensors);
+            return new DenseHead(checkpoint.ReadFloatAnyShape("weight"), checkpoint.ReadFloatAnyShape("bias"), inFeatures, safetensors);
+        }
+        if (File.Exists(torch))
+        {
+            var tensors = TorchStateDict.Load(torch);
+            return new DenseHead(Get(tensors, "weight", torch), Get(tensors, "bias", torch), inFeatures, torch);
+        }
+        return null;
+    }
+
+    private static FloatTensor Get(IReadOnlyDictionary<string, FloatTensor> tensors, string name, string path) =>
+        tensors.TryGetValue(name, out var tensor) ? tensor : throw new ModelFormatException(path, $"tensor '{name}' not found (has {string.Join(", ", tensors.Keys)})");
+}

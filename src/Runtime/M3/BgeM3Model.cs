@@ -1,0 +1,110 @@
+using EmbedRt.Heads;
+using EmbedRt.Kernels;
+using EmbedRt.Loader;
+using EmbedRt.Model;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.M3;
+
+/// <summary>
+/// BGE-M3: dense, sparse (lexical weights) and ColBERT multi-vector outputs from one forward pass, as
+/// FlagEmbedding's BGEM3FlagModel computes them. The heads are read from colbert_linear / sparse_linear
+/// (.safetensors or PyTorch .pt) next to the model.
+/// </summary>
+public sealed class BgeM3Model : IDisposable
+{
+    private readonly LoadedEncoder _loaded;
+    private readonly EncoderRunner _runner;
+    private readonly DenseHead _colbert;
+    private readonly DenseHead _sparse;
+    private bool _disposed;
+
+    private BgeM3Model(LoadedEncoder loaded, EmbeddingOptions options, DenseHead colbert, DenseHead sparse)
+    {
+        _loaded = loaded;
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        _colbert = colbert;
+        _sparse = sparse;
+        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+    }
+
+    /// <summary>The model's tokenizer.</summary>
+    public ITextTokenizer Tokenizer => _loaded.Tokenizer;
+
+    /// <summary>Inputs are truncated to this many tokens, special tokens included.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Loads a BGE-M3 folder; its pooling and normalization options are ignored (dense is always normalized CLS).</summary>
+    /// <exception cref="ModelFormatException">A file is missing (including either head), malformed or inconsistent.</exception>
+    public static BgeM3Model Load(string directory, EmbeddingOptions? options = null)
+    {
+        options ??= new EmbeddingOptions();
+        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
+        try
+        {
+            int h = loaded.Config.Hidden;
+            var colbert = HeadFiles.TryLoad(directory, "colbert_linear", h)
+                ?? throw new ModelFormatException(Path.Combine(directory, "colbert_linear.pt"), "BGE-M3 ColBERT head not found (colbert_linear.pt or .safetensors)");
+            var sparse = HeadFiles.TryLoad(directory, "sparse_linear", h)
+                ?? throw new ModelFormatException(Path.Combine(directory, "sparse_linear.pt"), "BGE-M3 sparse head not found (sparse_linear.pt or .safetensors)");
+            if (sparse.OutFeatures != 1)
+                throw new ModelFormatException(Path.Combine(directory, "sparse_linear.pt"), $"sparse head has {sparse.OutFeatures} outputs, expected 1");
+            return new BgeM3Model(loaded, options, colbert, sparse);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Encodes texts into all three representations; results in input order.</summary>
+    public M3Embedding[] Encode(IReadOnlyList<string> texts)
+    {
+        var encodings = new TokenEncoding[texts.Count];
+        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(texts[i], maxLength: MaxLength);
+        return Encode(encodings);
+    }
+
+    /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
+    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int h = _loaded.Config.Hidden;
+        var special = Tokenizer.SpecialIds;
+        var results = new M3Embedding[encodings.Count];
+        _runner.Run(encodings, (index, ids, hidden) =>
+        {
+            var dense = hidden[..h].ToArray();
+            Pooling.Normalize(dense);
+
+            var sparse = new Dictionary<int, float>();
+            Span<float> weight = stackalloc float[1];
+            for (int t = 0; t < ids.Length; t++)
+            {
+                _sparse.Apply(hidden.Slice(t * h, h), weight, Activation.Relu);
+                if (weight[0] <= 0 || special.Contains(ids[t])) continue;
+                if (!sparse.TryGetValue(ids[t], out float best) || weight[0] > best) sparse[ids[t]] = weight[0];
+            }
+
+            var colbert = new float[ids.Length - 1][];
+            for (int t = 1; t < ids.Length; t++)
+            {
+                var vector = new float[_colbert.OutFeatures];
+                _colbert.Apply(hidden.Slice(t * h, h), vector);
+                Pooling.Normalize(vector);
+                colbert[t - 1] = vector;
+            }
+            results[index] = new M3Embedding(dense, sparse, colbert);
+        });
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _loaded.Dispose();
+    }
+}

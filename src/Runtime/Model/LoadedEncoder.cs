@@ -1,0 +1,76 @@
+using EmbedRt.Kernels;
+using EmbedRt.Loader;
+using EmbedRt.Loader.Config;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Model;
+
+/// <summary>
+/// What every model type built on the encoder loads from a folder: configs, tokenizer, memory-mapped checkpoint
+/// and the encoder with its kernels. Owns the checkpoint.
+/// </summary>
+internal sealed class LoadedEncoder : IDisposable
+{
+    private LoadedEncoder(string directory, ModelConfig modelConfig, SentenceTransformersConfig? sentenceTransformers,
+        TokenizerConfig tokenizerConfig, ITextTokenizer tokenizer, SafetensorsCheckpoint checkpoint, Encoder encoder, IKernels kernels)
+    {
+        Directory = directory;
+        ModelConfig = modelConfig;
+        SentenceTransformers = sentenceTransformers;
+        TokenizerConfig = tokenizerConfig;
+        Tokenizer = tokenizer;
+        Checkpoint = checkpoint;
+        Encoder = encoder;
+        Kernels = kernels;
+    }
+
+    public string Directory { get; }
+    public ModelConfig ModelConfig { get; }
+    public SentenceTransformersConfig? SentenceTransformers { get; }
+    public TokenizerConfig TokenizerConfig { get; }
+    public ITextTokenizer Tokenizer { get; }
+    public SafetensorsCheckpoint Checkpoint { get; }
+    public Encoder Encoder { get; }
+    public IKernels Kernels { get; }
+    public EncoderConfig Config => Encoder.Config;
+
+    public static LoadedEncoder Load(string directory, KernelChoice kernelChoice, int? threads)
+    {
+        if (!System.IO.Directory.Exists(directory))
+            throw new ModelFormatException(directory, "model folder not found");
+        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1, got {threads}");
+
+        var modelConfig = ModelConfig.Load(Path.Combine(directory, ModelConfig.FileName));
+        var sentenceTransformers = SentenceTransformersConfig.Load(directory);
+        var tokenizerConfig = TokenizerConfig.Load(directory);
+        var tokenizer = TextTokenizer.Load(directory);
+        var kernels = KernelSelection.Create(kernelChoice, threads);
+        var checkpoint = SafetensorsCheckpoint.OpenDirectory(directory);
+        try
+        {
+            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels);
+            return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The input length limit: the requested one (checked against the model), else the folder's, capped by the position table.</summary>
+    public int ResolveMaxLength(int? requested)
+    {
+        if (requested is { } value)
+        {
+            if (value < 2 || value > Config.MaxTokens)
+                throw new ArgumentOutOfRangeException(nameof(requested), $"max length {value} is outside 2..{Config.MaxTokens} for this model");
+            return value;
+        }
+        long limit = SentenceTransformers?.MaxSeqLength ?? TokenizerConfig.ModelMaxLength ?? Config.MaxTokens;
+        return (int)Math.Clamp(limit, 2, Config.MaxTokens);
+    }
+
+    public void Dispose() => Checkpoint.Dispose();
+}

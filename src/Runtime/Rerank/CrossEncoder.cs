@@ -1,0 +1,88 @@
+using EmbedRt.Loader;
+using EmbedRt.Model;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Rerank;
+
+/// <summary>
+/// A cross-encoder reranker (bge-reranker and the like): the query and a passage are encoded together as a pair
+/// and a classification head turns the first token into one relevance logit.
+/// </summary>
+public sealed class CrossEncoder : IDisposable
+{
+    private readonly LoadedEncoder _loaded;
+    private readonly EncoderRunner _runner;
+    private readonly ClassificationHead _head;
+    private bool _disposed;
+
+    private CrossEncoder(LoadedEncoder loaded, EmbeddingOptions options, ClassificationHead head)
+    {
+        _loaded = loaded;
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        _head = head;
+        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+    }
+
+    /// <summary>The model's tokenizer.</summary>
+    public ITextTokenizer Tokenizer => _loaded.Tokenizer;
+
+    /// <summary>Pairs are truncated to this many tokens (longest first), special tokens included.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Loads a sequence-classification checkpoint with one label; pooling and normalization options do not apply.</summary>
+    /// <exception cref="ModelFormatException">A file is missing, malformed, or the model is not a one-label classifier.</exception>
+    public static CrossEncoder Load(string directory, EmbeddingOptions? options = null)
+    {
+        options ??= new EmbeddingOptions();
+        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
+        try
+        {
+            var head = ClassificationHead.Load(loaded.Checkpoint, loaded.Config, loaded.Encoder.WeightPrefix);
+            if (head.Labels != 1)
+                throw new ModelFormatException(loaded.Checkpoint.SourcePath, $"the classifier has {head.Labels} labels; a reranker has exactly 1");
+            return new CrossEncoder(loaded, options, head);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Raw logits of (query, passage) pairs, in input order.</summary>
+    public float[] Logits(IReadOnlyList<(string Query, string Passage)> pairs)
+    {
+        var encodings = new TokenEncoding[pairs.Count];
+        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(pairs[i].Query, pairs[i].Passage, MaxLength);
+        return Logits(encodings);
+    }
+
+    /// <summary>Raw logits of already encoded pairs, in input order.</summary>
+    public float[] Logits(IReadOnlyList<TokenEncoding> encodings)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var logits = new float[encodings.Count];
+        int h = _loaded.Config.Hidden;
+        _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
+        return logits;
+    }
+
+    /// <summary>Scores every passage against the query; sorted by score, best first.</summary>
+    public RerankResult[] Rerank(string query, IReadOnlyList<string> passages)
+    {
+        var logits = Logits(passages.Select(p => (query, p)).ToArray());
+        return logits.Select((logit, i) => new RerankResult(i, logit, Sigmoid(logit)))
+            .OrderByDescending(r => r.Score).ThenBy(r => r.Index).ToArray();
+    }
+
+    /// <summary>The logistic function, as bge-reranker's normalize=True applies it.</summary>
+    public static float Sigmoid(float logit) => (float)(1.0 / (1.0 + Math.Exp(-logit)));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _loaded.Dispose();
+    }
+}
