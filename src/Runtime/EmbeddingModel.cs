@@ -20,6 +20,7 @@ public sealed class EmbeddingModel : IDisposable
 {
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
+    private readonly InputPreparer _preparer;
     private bool _disposed;
 
     private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
@@ -29,6 +30,7 @@ public sealed class EmbeddingModel : IDisposable
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs);
     }
 
     /// <summary>The model folder.</summary>
@@ -70,12 +72,47 @@ public sealed class EmbeddingModel : IDisposable
         }
     }
 
-    /// <summary>Embeds texts; results in input order. Safe to call from several threads.</summary>
-    public float[][] Embed(IReadOnlyList<string> texts)
+    /// <summary>The prompts the folder defines (config_sentence_transformers.json), by name.</summary>
+    public IReadOnlyDictionary<string, string> Prompts => _loaded.SentenceTransformers?.Prompts ?? new Dictionary<string, string>();
+
+    /// <summary>
+    /// Embeds texts; results in input order. Safe to call from several threads.
+    /// A prompt (an instruction such as "query: " or BGE's "Represent this sentence for searching relevant passages: ")
+    /// is put before every text: <paramref name="prompt"/> literally, else the folder's prompt called
+    /// <paramref name="promptName"/>, else the folder's default prompt, if any.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown prompt name, or an input over the limit under <see cref="LongInputPolicy.Error"/>.</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, string? promptName = null, string? prompt = null) =>
+        EmbedPairs(texts.Select(text => (text, (string?)null)).ToArray(), promptName, prompt);
+
+    /// <summary>Embeds texts with optional second texts (pair encodings); the prompt goes before the first text.</summary>
+    public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null)
     {
-        var encodings = new TokenEncoding[texts.Count];
-        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(texts[i], maxLength: MaxLength);
-        return Embed(encodings);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string promptText = ResolvePrompt(promptName, prompt);
+        bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
+        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt);
+
+        int h = Dimension;
+        var sums = new float[inputs.Count][];
+        var counts = new int[inputs.Count];
+        var pooled = new float[h];
+        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
+        {
+            var input = prepared[index];
+            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
+            Heads.Pooling.Pool(hidden, h, skip, ids.Length, Pooling, pooled);
+            var sum = sums[input.Owner] ??= new float[h];
+            for (int c = 0; c < h; c++) sum[c] += pooled[c];
+            counts[input.Owner]++;
+        });
+        for (int i = 0; i < sums.Length; i++)
+        {
+            // Several windows of one long input: the mean of their vectors.
+            if (counts[i] > 1) for (int c = 0; c < h; c++) sums[i][c] /= counts[i];
+            if (Normalize) Heads.Pooling.Normalize(sums[i]);
+        }
+        return sums;
     }
 
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>
@@ -113,6 +150,16 @@ public sealed class EmbeddingModel : IDisposable
         if (_disposed) return;
         _disposed = true;
         _loaded.Dispose();
+    }
+
+    private string ResolvePrompt(string? promptName, string? prompt)
+    {
+        if (prompt is not null) return prompt;
+        string? name = promptName ?? _loaded.SentenceTransformers?.DefaultPromptName;
+        if (name is null) return "";
+        return Prompts.TryGetValue(name, out var text)
+            ? text
+            : throw new ArgumentException($"prompt '{name}' is not defined by the model (it defines: {(Prompts.Count == 0 ? "none" : string.Join(", ", Prompts.Keys))})");
     }
 
     private static PoolingMode ResolvePooling(PoolingMode requested, SentenceTransformersConfig? sentenceTransformers, string directory)

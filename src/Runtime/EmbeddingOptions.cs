@@ -20,6 +20,17 @@ public enum KernelChoice
     Reference,
 }
 
+/// <summary>What happens to an input longer than the model's token limit.</summary>
+public enum LongInputPolicy
+{
+    /// <summary>Cut it to the limit (sentence-transformers' behaviour; pairs are cut longest first).</summary>
+    Truncate,
+    /// <summary>Refuse it with an <see cref="ArgumentException"/> naming the input (TEI with truncate=false).</summary>
+    Error,
+    /// <summary>Split a single text into windows of the limit, embed each, and average the window vectors.</summary>
+    ChunkMean,
+}
+
 /// <summary>Options of <see cref="EmbeddingModel.Load"/>.</summary>
 public sealed record EmbeddingOptions
 {
@@ -32,6 +43,9 @@ public sealed record EmbeddingOptions
     /// <summary>Maximum tokens per input, special tokens included; null means sentence-transformers' max_seq_length,
     /// else the tokenizer's model_max_length, capped by the model's position table. Longer inputs are truncated.</summary>
     public int? MaxLength { get; init; }
+
+    /// <summary>What to do with inputs longer than <see cref="MaxLength"/>.</summary>
+    public LongInputPolicy LongInputs { get; init; } = LongInputPolicy.Truncate;
 
     /// <summary>How many inputs go through the encoder together.</summary>
     public int BatchSize { get; init; } = 32;

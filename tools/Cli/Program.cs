@@ -11,6 +11,10 @@ internal static class Program
         {
             TokenizeCommand.Create(),
             EmbedCommand.Create(),
+            M3Commands.Sparse(),
+            M3Commands.ColBert(),
+            M3Commands.Score(),
+            RerankCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

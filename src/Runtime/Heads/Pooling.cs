@@ -11,7 +11,8 @@ internal static class Pooling
             hidden.Slice(start * hiddenSize, hiddenSize).CopyTo(output);
             return;
         }
-        // Mean over every token of the input, special tokens included (the attention mask covers them all).
+        // Mean over every token of the input, special tokens included (the attention mask covers them all),
+        // less any leading prompt tokens the caller excludes by passing a later start.
         output.Clear();
         for (int t = start; t < end; t++)
         {

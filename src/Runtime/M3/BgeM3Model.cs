@@ -15,6 +15,7 @@ public sealed class BgeM3Model : IDisposable
 {
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
+    private readonly InputPreparer _preparer;
     private readonly DenseHead _colbert;
     private readonly DenseHead _sparse;
     private bool _disposed;
@@ -26,6 +27,9 @@ public sealed class BgeM3Model : IDisposable
         _colbert = colbert;
         _sparse = sparse;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+        if (options.LongInputs == LongInputPolicy.ChunkMean)
+            throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs);
     }
 
     /// <summary>The model's tokenizer.</summary>
@@ -61,9 +65,8 @@ public sealed class BgeM3Model : IDisposable
     /// <summary>Encodes texts into all three representations; results in input order.</summary>
     public M3Embedding[] Encode(IReadOnlyList<string> texts)
     {
-        var encodings = new TokenEncoding[texts.Count];
-        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(texts[i], maxLength: MaxLength);
-        return Encode(encodings);
+        var prepared = _preparer.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false);
+        return Encode(prepared.Select(p => p.Encoding).ToArray());
     }
 
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EmbedRt.Tokenization;
 
 namespace EmbedRt.Cli.Commands;
 
@@ -15,15 +14,18 @@ internal static class EmbedCommand
         var pooling = new Option<string?>("--pooling") { Description = "cls or mean (default: the model's 1_Pooling config)" };
         pooling.AcceptOnlyFromAmong("cls", "mean");
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalize the vectors" };
-        var maxLength = SharedOptions.MaxLength("Truncate inputs to N tokens, special tokens included (default: the model's max_seq_length)");
-        var batchSize = new Option<int>("--batch-size") { Description = "Inputs per forward pass", DefaultValueFactory = _ => 32 };
-        var threads = new Option<int?>("--threads") { Description = "Kernel threads (default: all cores)" };
+        var maxLength = SharedOptions.MaxLength("Max tokens per input, special tokens included (default: the model's max_seq_length)");
+        var promptName = new Option<string?>("--prompt-name") { Description = "A prompt defined in config_sentence_transformers.json (e.g. query)" };
+        var prompt = new Option<string?>("--prompt") { Description = "A literal prompt put before every text (e.g. \"query: \")" };
+        var longInputs = SharedOptions.LongInputs();
+        var batchSize = SharedOptions.BatchSize();
+        var threads = SharedOptions.Threads();
         var verbose = SharedOptions.Verbose();
         var command = new Command("embed",
             "Embed JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}); " +
             "writes one JSON array of floats per line, normalized unless --no-normalize.")
         {
-            model, pooling, noNormalize, maxLength, batchSize, threads, verbose,
+            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, verbose,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -32,24 +34,24 @@ internal static class EmbedCommand
                 Pooling = result.GetValue(pooling) switch { "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, _ => PoolingMode.FromModel },
                 Normalize = !result.GetValue(noNormalize),
                 MaxLength = result.GetValue(maxLength),
+                LongInputs = SharedOptions.ToPolicy(result.GetValue(longInputs)!),
                 BatchSize = result.GetValue(batchSize),
                 Threads = result.GetValue(threads),
             };
             using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
-            var inputs = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput());
+            var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
             using var output = new JsonLinesOutput(Console.OpenStandardOutput());
             for (int start = 0; start < inputs.Count; start += ChunkSize)
             {
-                var chunk = inputs.GetRange(start, Math.Min(ChunkSize, inputs.Count - start));
-                var encodings = new TokenEncoding[chunk.Count];
-                for (int i = 0; i < chunk.Count; i++)
-                    encodings[i] = embedder.Tokenizer.Encode(chunk[i].Text, chunk[i].Pair, embedder.MaxLength);
-                foreach (var vector in embedder.Embed(encodings))
+                var chunk = inputs.GetRange(start, Math.Min(ChunkSize, inputs.Count - start)).Select(r => (r.Text, r.Pair)).ToArray();
+                foreach (var vector in embedder.EmbedPairs(chunk, result.GetValue(promptName), result.GetValue(prompt)))
                 {
                     JsonLinesOutput.WriteFloats(output.Writer, vector);
                     output.EndLine();
                 }
             }
+            if (options.LongInputs == LongInputPolicy.Truncate)
+                LongInputWarning.Report(embedder.Tokenizer, inputs, embedder.MaxLength);
             return 0;
         }));
         return command;

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EmbedRt.Cli.Commands;
 
-/// <summary>Options several commands take.</summary>
+/// <summary>Options several commands take, and their translation into library options.</summary>
 internal static class SharedOptions
 {
     public static Option<string> Model() => new("--model")
@@ -14,4 +14,26 @@ internal static class SharedOptions
     public static Option<int?> MaxLength(string description) => new("--max-length") { Description = description };
 
     public static Option<bool> Verbose() => new("--verbose") { Description = "Print stack traces with errors" };
+
+    public static Option<int> BatchSize() => new("--batch-size") { Description = "Inputs per forward pass", DefaultValueFactory = _ => 32 };
+
+    public static Option<int?> Threads() => new("--threads") { Description = "Kernel threads (default: all cores)" };
+
+    public static Option<string> LongInputs()
+    {
+        var option = new Option<string>("--long-inputs")
+        {
+            Description = "Inputs over the max length: truncate (default), error, or chunk-mean (average of windows; embed only)",
+            DefaultValueFactory = _ => "truncate",
+        };
+        option.AcceptOnlyFromAmong("truncate", "error", "chunk-mean");
+        return option;
+    }
+
+    public static LongInputPolicy ToPolicy(string value) => value switch
+    {
+        "error" => LongInputPolicy.Error,
+        "chunk-mean" => LongInputPolicy.ChunkMean,
+        _ => LongInputPolicy.Truncate,
+    };
 }

@@ -1,0 +1,64 @@
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Model;
+
+/// <summary>One encoder input derived from a user input: the whole input, its truncation, or one window of it.</summary>
+/// <param name="Owner">Index of the user input it belongs to.</param>
+/// <param name="Encoding">The tokens to run.</param>
+/// <param name="PromptTokens">Leading tokens (CLS and the prompt) that mean pooling leaves out when the model says so.</param>
+internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens);
+
+/// <summary>
+/// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
+/// (truncate, refuse, or split into windows that are averaged afterwards).
+/// </summary>
+internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy)
+{
+    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt)
+    {
+        // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
+        int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
+        var prepared = new List<PreparedInput>(inputs.Count);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var (text, pair) = inputs[i];
+            var full = tokenizer.Encode(prompt + text, pair);
+            if (full.Ids.Length <= maxLength)
+            {
+                prepared.Add(new PreparedInput(i, full, promptTokens));
+                continue;
+            }
+            switch (policy)
+            {
+                case LongInputPolicy.Truncate:
+                    prepared.Add(new PreparedInput(i, tokenizer.Encode(prompt + text, pair, maxLength), promptTokens));
+                    break;
+                case LongInputPolicy.Error:
+                    throw new ArgumentException($"input {i} has {full.Ids.Length} tokens, more than the limit of {maxLength}");
+                default:
+                    if (pair is not null)
+                        throw new ArgumentException($"input {i} is a pair of {full.Ids.Length} tokens, more than the limit of {maxLength}; pairs cannot be chunked");
+                    AddWindows(i, full, promptTokens, prepared);
+                    break;
+            }
+        }
+        return prepared;
+    }
+
+    /// <summary>Splits a single-text encoding [first, content…, last] into windows [first, part…, last].</summary>
+    private void AddWindows(int owner, TokenEncoding full, int promptTokens, List<PreparedInput> prepared)
+    {
+        int window = maxLength - 2;
+        int first = full.Ids[0], last = full.Ids[^1];
+        int contentLength = full.Ids.Length - 2;
+        for (int start = 0; start < contentLength; start += window)
+        {
+            int length = Math.Min(window, contentLength - start);
+            var ids = new int[length + 2];
+            ids[0] = first;
+            full.Ids.AsSpan(1 + start, length).CopyTo(ids.AsSpan(1));
+            ids[^1] = last;
+            prepared.Add(new PreparedInput(owner, new TokenEncoding(ids, new int[ids.Length]), start == 0 ? promptTokens : 0));
+        }
+    }
+}
