@@ -12,6 +12,9 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     /// <summary>The sharded checkpoint index name in a model folder.</summary>
     public const string IndexFileName = "model.safetensors.index.json";
 
+    /// <summary>Headers longer than this (100 MiB) are refused as corrupt, as the reference implementation does.</summary>
+    public const long MaxHeaderLength = 100L * 1024 * 1024;
+
     private readonly IReadOnlyList<SafetensorsFile> _files;
     private readonly Dictionary<string, TensorEntry> _tensors;
     private readonly Dictionary<string, SafetensorsFile> _fileOf;

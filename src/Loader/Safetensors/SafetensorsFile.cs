@@ -6,9 +6,6 @@ namespace EmbedRt.Loader.Safetensors;
 /// <summary>One safetensors file: header validated up front, then the whole file memory-mapped read-only.</summary>
 internal sealed unsafe class SafetensorsFile : IDisposable
 {
-    /// <summary>Headers beyond this are refused as corrupt (the reference implementation uses the same limit).</summary>
-    public const long MaxHeaderLength = 100L * 1024 * 1024;
-
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
@@ -83,8 +80,8 @@ internal sealed unsafe class SafetensorsFile : IDisposable
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength > (ulong)(fileLength - 8))
             throw new ModelFormatException(path, $"safetensors header length {headerLength} runs past the end of the file ({fileLength} bytes)");
-        if (headerLength > MaxHeaderLength)
-            throw new ModelFormatException(path, $"safetensors header length {headerLength} exceeds the {MaxHeaderLength}-byte limit");
+        if (headerLength > SafetensorsCheckpoint.MaxHeaderLength)
+            throw new ModelFormatException(path, $"safetensors header length {headerLength} exceeds the {SafetensorsCheckpoint.MaxHeaderLength}-byte limit");
 
         var json = new byte[headerLength];
         stream.ReadExactly(json);

@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using EmbedRt.Tokenization.Pipeline;
+
+namespace EmbedRt.Tokenization.Unigram;
+
+/// <summary>
+/// SentencePiece's precompiled normalization rules (e.g. nmt_nfkc): a darts-clone double-array trie over UTF-8
+/// keys whose values point into a blob of NUL-terminated replacement strings. Applied like Hugging Face's
+/// Precompiled normalizer: per grapheme cluster, falling back to per character.
+/// </summary>
+internal sealed class PrecompiledCharsMap
+{
+    private readonly uint[] _trie;
+    private readonly byte[] _replacements;
+
+    private PrecompiledCharsMap(uint[] trie, byte[] replacements)
+    {
+        _trie = trie;
+        _replacements = replacements;
+    }
+
+    /// <summary>Parses the blob: uint32 trie byte size, the trie's uint32 units, then the replacement strings.</summary>
+    public static PrecompiledCharsMap Parse(ReadOnlySpan<byte> blob, string filePath)
+    {
+        if (blob.Length < 4) throw new Loader.ModelFormatException(filePath, "precompiled_charsmap is shorter than its 4-byte header");
+        uint trieBytes = BinaryPrimitives.ReadUInt32LittleEndian(blob);
+        if (trieBytes % 4 != 0 || trieBytes == 0 || trieBytes > blob.Length - 4)
+            throw new Loader.ModelFormatException(filePath, $"precompiled_charsmap trie size {trieBytes} does not fit its {blob.Length} bytes");
+        var trie = new uint[trieBytes / 4];
+        for (int i = 0; i < trie.Length; i++) trie[i] = BinaryPrimitives.ReadUInt32LittleEndian(blob[(4 + 4 * i)..]);
+        return new PrecompiledCharsMap(trie, blob[(4 + (int)trieBytes)..].ToArray());
+    }
+
+    public void Normalize(ReadOnlySpan<char> input, GrowableList<char> output)
+    {
+        output.Clear();
+        Span<byte> utf8 = stackalloc byte[8];
+        for (int i = 0; i < input.Length;)
+        {
+            int length = StringInfo.GetNextTextElementLength(input[i..]);
+            var grapheme = input.Slice(i, length);
+            i += length;
+            if (Encoding.UTF8.GetByteCount(grapheme) < 6)
+            {
+                int written = Encoding.UTF8.GetBytes(grapheme, utf8);
+                if (TryReplace(utf8[..written], output)) continue;
+            }
+            for (int j = 0; j < grapheme.Length;)
+            {
+                int width = char.IsHighSurrogate(grapheme[j]) && j + 1 < grapheme.Length && char.IsLowSurrogate(grapheme[j + 1]) ? 2 : 1;
+                var character = grapheme.Slice(j, width);
+                j += width;
+                if (Rune.DecodeFromUtf16(character, out _, out _) != System.Buffers.OperationStatus.Done)
+                {
+                    output.Add(character[0]);
+                    continue;
+                }
+                int written = Encoding.UTF8.GetBytes(character, utf8);
+                if (!TryReplace(utf8[..written], output)) output.AddRange(character);
+            }
+        }
+    }
+
+    /// <summary>Appends the replacement of the shortest key prefixing <paramref name="key"/>, as HF's transform does.</summary>
+    private bool TryReplace(ReadOnlySpan<byte> key, GrowableList<char> output)
+    {
+        int offset = FirstPrefixValue(key);
+        if (offset < 0 || offset > _replacements.Length) return false;
+        var rest = _replacements.AsSpan(offset);
+        int end = rest.IndexOf((byte)0);
+        var replacement = end < 0 ? rest : rest[..end];
+        output.EnsureCapacity(output.Count + replacement.Length);
+        Span<char> chars = stackalloc char[replacement.Length];
+        int count = Encoding.UTF8.GetChars(replacement, chars);
+        output.AddRange(chars[..count]);
+        return true;
+    }
+
+    private int FirstPrefixValue(ReadOnlySpan<byte> key)
+    {
+        var trie = _trie;
+        uint position = Offset(trie[0]);
+        foreach (byte b in key)
+        {
+            if (b == 0) break;
+            position ^= b;
+            if (position >= trie.Length) return -1;
+            uint unit = trie[position];
+            if ((unit & 0x800000FFu) != b) return -1;
+            position ^= Offset(unit);
+            if (((unit >> 8) & 1) == 1)
+            {
+                if (position >= trie.Length) return -1;
+                return (int)(trie[position] & 0x7FFFFFFFu);
+            }
+        }
+        return -1;
+    }
+
+    private static uint Offset(uint unit) => (unit >> 10) << (int)((unit & (1u << 9)) >> 6);
+}

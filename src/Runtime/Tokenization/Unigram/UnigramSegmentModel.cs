@@ -1,0 +1,63 @@
+using EmbedRt.Tokenization.Pipeline;
+
+namespace EmbedRt.Tokenization.Unigram;
+
+/// <summary>
+/// Normalizer sequence, then Metaspace (spaces become the replacement char, one is prepended, and the text is
+/// split before each replacement char), then the Unigram model per word.
+/// </summary>
+internal sealed class UnigramSegmentModel(IReadOnlyList<NormalizerStep> normalizers, MetaspaceOptions metaspace, UnigramModel model)
+    : ISegmentModel
+{
+    public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
+    {
+        var current = workspace.Normalized;
+        current.Clear();
+        current.AddRange(segment);
+        var spare = workspace.CharsAlt;
+        foreach (var step in normalizers)
+        {
+            step.Apply(current.Span, workspace, spare);
+            (current, spare) = (spare, current);
+        }
+        if (current != workspace.Normalized)
+        {
+            workspace.Normalized.Clear();
+            workspace.Normalized.AddRange(current.Span);
+        }
+        return workspace.Normalized.Span;
+    }
+
+    public string Normalize(string text) => new(Normalize(text, new Workspace()));
+
+    public void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids)
+    {
+        if (normalized.IsEmpty) return;
+        char replacement = metaspace.Replacement;
+        var text = workspace.CharsAlt;
+        text.Clear();
+        bool prepend = normalized[0] != ' ' && normalized[0] != replacement && metaspace.Prepend switch
+        {
+            PrependScheme.Always => true,
+            PrependScheme.First => atTextStart,
+            _ => false,
+        };
+        if (prepend) text.Add(replacement);
+        text.AddRange(normalized);
+        var chars = text.Span;
+        chars.Replace(' ', replacement);
+        if (!metaspace.Split)
+        {
+            model.EncodeWord(chars, workspace, ids);
+            return;
+        }
+        int wordStart = 0;
+        for (int i = 1; i < chars.Length; i++)
+        {
+            if (chars[i] != replacement) continue;
+            model.EncodeWord(chars[wordStart..i], workspace, ids);
+            wordStart = i;
+        }
+        model.EncodeWord(chars[wordStart..], workspace, ids);
+    }
+}

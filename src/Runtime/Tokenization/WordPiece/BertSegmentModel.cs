@@ -1,0 +1,66 @@
+using EmbedRt.Tokenization.Pipeline;
+using EmbedRt.Tokenization.Unicode;
+
+namespace EmbedRt.Tokenization.WordPiece;
+
+/// <summary>
+/// BertNormalizer, then BertPreTokenizer (split on whitespace, every punctuation char its own word), then WordPiece.
+/// </summary>
+internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel model) : ISegmentModel
+{
+    private const byte Letter = 0, Space = 1, Punctuation = 2;
+    private static readonly byte[] s_asciiClasses = BuildAsciiClasses();
+
+    public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
+    {
+        normalizer.Normalize(segment, workspace, workspace.Normalized);
+        return workspace.Normalized.Span;
+    }
+
+    public string Normalize(string text)
+    {
+        var workspace = new Workspace();
+        return new string(Normalize(text, workspace));
+    }
+
+    public void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids)
+    {
+        var classes = s_asciiClasses;
+        int wordStart = -1;
+        for (int i = 0; i < normalized.Length;)
+        {
+            char c = normalized[i];
+            byte kind;
+            int width = 1;
+            if (c < 128) kind = classes[c];
+            else
+            {
+                int codePoint = CharClass.CodePointAt(normalized, i, out width);
+                kind = CharClass.IsWhitespace(codePoint) ? Space : CharClass.IsBertPunctuation(codePoint) ? Punctuation : Letter;
+            }
+            if (kind == Letter)
+            {
+                if (wordStart < 0) wordStart = i;
+            }
+            else
+            {
+                if (wordStart >= 0)
+                {
+                    model.EncodeWord(normalized[wordStart..i], ids);
+                    wordStart = -1;
+                }
+                if (kind == Punctuation) model.EncodeWord(normalized.Slice(i, width), ids);
+            }
+            i += width;
+        }
+        if (wordStart >= 0) model.EncodeWord(normalized[wordStart..], ids);
+    }
+
+    private static byte[] BuildAsciiClasses()
+    {
+        var classes = new byte[128];
+        for (int c = 0; c < 128; c++)
+            classes[c] = CharClass.IsWhitespace(c) ? Space : CharClass.IsBertPunctuation(c) ? Punctuation : Letter;
+        return classes;
+    }
+}

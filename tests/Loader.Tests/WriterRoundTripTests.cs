@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.TestKit;
+
+namespace EmbedRt.Loader.Tests;
+
+public class WriterRoundTripTests
+{
+    private static TensorData Halves(TensorDType dtype, params ushort[] bits)
+    {
+        var bytes = new byte[bits.Length * 2];
+        for (int i = 0; i < bits.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), bits[i]);
+        return new TensorData(dtype, [bits.Length], bytes);
+    }
+
+    [Fact]
+    public void F16_bit_patterns_convert_exactly()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("f16"), "m.safetensors");
+        // 1, -2, largest normal, smallest subnormal, smallest normal, +inf, -0, 1/3 rounded.
+        SafetensorsWriter.Write(path, [new("h", Halves(TensorDType.F16, 0x3C00, 0xC000, 0x7BFF, 0x0001, 0x0400, 0x7C00, 0x8000, 0x3555))]);
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        var values = checkpoint.ReadFloat("h", 8).Data.ToArray();
+        Assert.Equal([1f, -2f, 65504f, MathF.Pow(2, -24), MathF.Pow(2, -14), float.PositiveInfinity, -0f, 0.333251953125f], values);
+        Assert.True(float.IsNegative(values[6]));
+    }
+
+    [Fact]
+    public void BF16_bit_patterns_convert_exactly()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("bf16"), "m.safetensors");
+        // 1, -3, 0.5, +inf, smallest subnormal, largest finite, NaN.
+        SafetensorsWriter.Write(path, [new("b", Halves(TensorDType.BF16, 0x3F80, 0xC040, 0x3F00, 0x7F80, 0x0001, 0x7F7F, 0x7FC0))]);
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        var values = checkpoint.ReadFloat("b", 7).Data.ToArray();
+        Assert.Equal([1f, -3f, 0.5f, float.PositiveInfinity, MathF.Pow(2, -133), BitConverter.UInt32BitsToSingle(0x7F7F0000)], values[..6]);
+        Assert.True(float.IsNaN(values[6]));
+    }
+
+    [Fact]
+    public void Round_trip_keeps_dtypes_shapes_values_and_metadata()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("roundtrip"), "m.safetensors");
+        var weights = Metrics.Random(6 * 5, seed: 1);
+        var odd = Metrics.Random(3, seed: 2);
+        SafetensorsWriter.Write(path,
+        [
+            new("half", TensorData.FromFloats(odd, [3], TensorDType.F16)),
+            new("w", TensorData.FromFloats(weights, [6, 5])),
+            new("ids", TensorData.FromInt64([0, 1, 2], [1, 3])),
+            new("brain", TensorData.FromFloats(odd, [3], TensorDType.BF16)),
+            new("empty", TensorData.FromFloats([], [0, 4])),
+            new("scalar", TensorData.FromFloats([7f], [])),
+        ], new Dictionary<string, string> { ["format"] = "pt" });
+
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        Assert.Equal("pt", checkpoint.Metadata["format"]);
+        Assert.Equal(weights, checkpoint.ReadFloat("w", 6, 5).Data.ToArray());
+        Assert.Equal(odd.Select(v => (float)(Half)v), checkpoint.ReadFloat("half", 3).Data.ToArray());
+        Assert.True(Metrics.MaxAbsError(checkpoint.ReadFloat("brain", 3).Data.Span, odd) <= 1f / 128);
+        Assert.Equal(TensorDType.I64, checkpoint.Tensors["ids"].DType);
+        Assert.Equal(0, checkpoint.ReadFloat("empty", 0, 4).Data.Length);
+        Assert.Equal([7f], checkpoint.ReadFloat("scalar").Data.ToArray());
+        Assert.Empty(checkpoint.ReadFloat("scalar").Shape);
+        // The writer puts wider dtypes first so every tensor stays aligned to its element size.
+        Assert.All(checkpoint.Tensors.Values, t => Assert.Equal(0, t.DataOffset % TensorDTypes.SizeOf(t.DType)));
+    }
+
+    [Fact]
+    public void BF16_encoding_rounds_to_nearest_even()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("bf16-round"), "m.safetensors");
+        // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties go to the even mantissa (1); just above rounds up.
+        float halfway = 1f + MathF.Pow(2, -8), above = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(halfway) + 1);
+        SafetensorsWriter.Write(path, [new("b", TensorData.FromFloats([halfway, above], [2], TensorDType.BF16))]);
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        Assert.Equal([1f, 1f + MathF.Pow(2, -7)], checkpoint.ReadFloat("b", 2).Data.ToArray());
+    }
+
+    [Fact]
+    public void Unaligned_F32_data_is_copied_and_reads_the_same()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("unaligned"), "m.safetensors");
+        var values = new[] { 1.5f, -2.25f, 3e-3f };
+        var data = new byte[1 + 12];
+        for (int i = 0; i < 3; i++) BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(1 + 4 * i), values[i]);
+        // A 1-byte U8 tensor first pushes the F32 tensor to an odd address.
+        RawSafetensors.Write(path,
+            """{"pad":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"x":{"dtype":"F32","shape":[3],"data_offsets":[1,13]}}""", data);
+
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        var tensor = checkpoint.ReadFloat("x", 3);
+        Assert.Equal(values, tensor.Data.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(tensor.Data, out _));
+    }
+
+    [Fact]
+    public void Sharded_checkpoint_reads_the_same_as_the_single_file()
+    {
+        using var single = SafetensorsCheckpoint.OpenDirectory(Fixtures.Model("bert-tiny-zh"));
+        var folder = Fixtures.TempDirectory("sharded");
+        var tensors = single.Tensors.Values.Select(e => new KeyValuePair<string, TensorData>(e.Name, RawTensor(single, e))).ToList();
+        var indexPath = SafetensorsWriter.WriteSharded(folder, tensors, maxShardBytes: 300_000);
+
+        using var sharded = SafetensorsCheckpoint.OpenDirectory(folder);
+        Assert.Equal(indexPath, sharded.SourcePath);
+        Assert.True(sharded.Files.Count >= 3, $"expected several shards, got {sharded.Files.Count}");
+        Assert.Equal(single.Tensors.Keys.Order(), sharded.Tensors.Keys.Order());
+        foreach (var entry in single.Tensors.Values)
+        {
+            Assert.Equal(entry.DType, sharded.Tensors[entry.Name].DType);
+            Assert.Equal(entry.Shape, sharded.Tensors[entry.Name].Shape);
+            if (!TensorDTypes.IsReadableAsFloat(entry.DType)) continue;
+            var shape = Array.ConvertAll(entry.Shape, d => (int)d);
+            Assert.Equal(single.ReadFloat(entry.Name, shape).Data.ToArray(), sharded.ReadFloat(entry.Name, shape).Data.ToArray());
+        }
+        FormatAssert.Fails(() => sharded.ReadFloat("nope", 1), indexPath, "tensor 'nope' not found in model-00001-of-");
+    }
+
+    /// <summary>A tensor's raw bytes, read independently of the loader through a FileStream.</summary>
+    private static TensorData RawTensor(SafetensorsCheckpoint checkpoint, TensorEntry entry)
+    {
+        using var stream = File.OpenRead(entry.FilePath);
+        stream.Position = entry.DataOffset;
+        var bytes = new byte[entry.ByteLength];
+        stream.ReadExactly(bytes);
+        return new TensorData(entry.DType, entry.Shape, bytes);
+    }
+}
