@@ -23,7 +23,11 @@ public static class ReferenceCases
         {
             if (Cache.TryGetValue(model, out var cached)) return cached;
             var document = JsonDocument.Parse(File.ReadAllText(Fixtures.ModelReference(model)));
-            var cases = document.RootElement.GetProperty("cases").EnumerateArray().Select((c, i) =>
+            // Pair cases, where a file has them, follow the single-text cases.
+            var all = document.RootElement.GetProperty("cases").EnumerateArray().ToList();
+            if (document.RootElement.TryGetProperty("pair_cases", out var pairCases) && pairCases.ValueKind == JsonValueKind.Array)
+                all.AddRange(pairCases.EnumerateArray());
+            var cases = all.Select((c, i) =>
             {
                 int[] ids = Ints(c.GetProperty("input_ids"));
                 return new ReferenceCase(
