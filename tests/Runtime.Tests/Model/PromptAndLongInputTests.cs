@@ -1,0 +1,79 @@
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Runtime.Tests.Model;
+
+public class PromptAndLongInputTests
+{
+    [Fact]
+    public void DefaultPromptFromTheFolderIsPrepended()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        File.WriteAllText(Path.Combine(dir, "config_sentence_transformers.json"),
+            """{"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": "query"}""");
+        using var model = EmbeddingModel.Load(dir);
+
+        Assert.Equal(model.Embed(["query: hello"], prompt: "")[0], model.Embed(["hello"])[0]);
+        Assert.Equal(model.Embed(["passage: hello"], prompt: "")[0], model.Embed(["hello"], promptName: "passage")[0]);
+        var error = Assert.Throws<ArgumentException>(() => model.Embed(["hello"], promptName: "document"));
+        Assert.Contains("query, passage", error.Message);
+    }
+
+    [Fact]
+    public void MeanPoolingLeavesThePromptOutWhenIncludePromptIsFalse()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { Normalize = false });
+
+        var vector = model.Embed(["hello world"], prompt: "query: ")[0];
+
+        // sentence-transformers masks prompt_length = len(tokenize(prompt)) - 1 leading tokens: CLS and the prompt.
+        int promptTokens = model.Tokenizer.Encode("query: ").Ids.Length - 1;
+        var encoding = model.Tokenizer.Encode("query: hello world");
+        var hidden = model.LastHiddenState(encoding);
+        int h = model.Dimension, n = encoding.Ids.Length;
+        var expected = new double[h];
+        for (int t = promptTokens; t < n; t++)
+            for (int c = 0; c < h; c++) expected[c] += hidden[t * h + c] / (double)(n - promptTokens);
+        Assert.True(Metrics.MaxAbsError(vector, expected) <= 1e-5);
+    }
+
+    [Fact]
+    public void ChunkMeanAveragesTheWindowVectors()
+    {
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var chunking = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean, Pooling = PoolingMode.Mean, Normalize = true });
+        using var plain = EmbeddingModel.Load(dir, new EmbeddingOptions { Pooling = PoolingMode.Mean, Normalize = false });
+        string text = "one two three four five six seven eight nine ten eleven twelve thirteen";
+        var full = plain.Tokenizer.Encode(text);
+        Assert.True(full.Ids.Length > 8);
+
+        var windows = new List<TokenEncoding>();
+        for (int start = 1; start < full.Ids.Length - 1; start += 6)
+        {
+            var content = full.Ids[start..Math.Min(start + 6, full.Ids.Length - 1)];
+            int[] ids = [full.Ids[0], .. content, full.Ids[^1]];
+            windows.Add(new TokenEncoding(ids, new int[ids.Length]));
+        }
+        var expected = plain.Embed(windows).Aggregate(new double[plain.Dimension], (sum, v) =>
+        {
+            for (int c = 0; c < sum.Length; c++) sum[c] += v[c] / windows.Count;
+            return sum;
+        });
+        double norm = Math.Sqrt(expected.Sum(v => v * v));
+
+        var actual = chunking.Embed([text])[0];
+        Assert.True(Metrics.MaxAbsError(actual, expected.Select(v => v / norm).ToArray()) <= 1e-5);
+    }
+
+    [Fact]
+    public void ErrorPolicyNamesTheInput()
+    {
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { MaxLength = 8, LongInputs = LongInputPolicy.Error });
+        model.Embed(["short"]);
+        var error = Assert.Throws<ArgumentException>(() => model.Embed(["short", "one two three four five six seven eight nine"]));
+        Assert.Contains("input 1", error.Message);
+    }
+}
