@@ -26,11 +26,12 @@ public sealed class EmbeddingModel : IDisposable
     private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
     {
         _loaded = loaded;
+        RejectUnsupportedModules(loaded);
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
     }
 
     /// <summary>The model folder.</summary>
@@ -160,6 +161,16 @@ public sealed class EmbeddingModel : IDisposable
         return Prompts.TryGetValue(name, out var text)
             ? text
             : throw new ArgumentException($"prompt '{name}' is not defined by the model (it defines: {(Prompts.Count == 0 ? "none" : string.Join(", ", Prompts.Keys))})");
+    }
+
+    /// <summary>A module we do not run (Dense projection, …) would silently change the vectors: refuse the folder.</summary>
+    private static void RejectUnsupportedModules(LoadedEncoder loaded)
+    {
+        string[] supported = [SentenceTransformersModule.TransformerType, SentenceTransformersModule.PoolingType, SentenceTransformersModule.NormalizeType];
+        foreach (var module in loaded.SentenceTransformers?.Modules ?? [])
+            if (!supported.Contains(module.Type))
+                throw new ModelFormatException(Path.Combine(loaded.Directory, "modules.json"),
+                    $"module '{module.Name}' of type {module.Type} is not supported (supported: Transformer, Pooling, Normalize)");
     }
 
     private static PoolingMode ResolvePooling(PoolingMode requested, SentenceTransformersConfig? sentenceTransformers, string directory)

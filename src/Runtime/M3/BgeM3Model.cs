@@ -29,7 +29,7 @@ public sealed class BgeM3Model : IDisposable
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
         if (options.LongInputs == LongInputPolicy.ChunkMean)
             throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
     }
 
     /// <summary>The model's tokenizer.</summary>

@@ -10,9 +10,10 @@ internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding,
 
 /// <summary>
 /// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
-/// (truncate, refuse, or split into windows that are averaged afterwards).
+/// (truncate, refuse, or split into windows that are averaged afterwards). Lower-cases first when
+/// sentence_bert_config.json says do_lower_case, as sentence-transformers' Transformer module does.
 /// </summary>
-internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy)
+internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, bool lowerCase)
 {
     public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt)
     {
@@ -22,7 +23,13 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
-            var full = tokenizer.Encode(prompt + text, pair);
+            text = prompt + text;
+            if (lowerCase)
+            {
+                text = text.ToLowerInvariant();
+                pair = pair?.ToLowerInvariant();
+            }
+            var full = tokenizer.Encode(text, pair);
             if (full.Ids.Length <= maxLength)
             {
                 prepared.Add(new PreparedInput(i, full, promptTokens));
@@ -31,7 +38,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             switch (policy)
             {
                 case LongInputPolicy.Truncate:
-                    prepared.Add(new PreparedInput(i, tokenizer.Encode(prompt + text, pair, maxLength), promptTokens));
+                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens));
                     break;
                 case LongInputPolicy.Error:
                     throw new ArgumentException($"input {i} has {full.Ids.Length} tokens, more than the limit of {maxLength}");
