@@ -59,10 +59,14 @@ internal static class VectorMath<TS, TVec> where TS : ISimd<TVec> where TVec : u
         return TS.Multiply(x, phi);
     }
 
-    /// <summary>0.5·x·(1 + tanh(u)) rewritten as x / (1 + e^(−2u)), u = √(2/π)(x + 0.044715x³).</summary>
+    /// <summary>
+    /// 0.5·x·(1 + tanh(u)) rewritten as x / (1 + e^(−2u)), u = √(2/π)(x + 0.044715x³). Inputs below −20
+    /// (results below 1e-36 in magnitude) are raised to −20 so that the saturated exponential cannot meet a huge x.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec GeluTanh(TVec x)
     {
+        x = TS.Max(x, TS.Create(-20f));
         TVec x2 = TS.Multiply(x, x);
         TVec inner = TS.Multiply(x, TS.MultiplyAdd(x2, TS.Create(0.044715f), TS.Create(1f)));
         TVec e = Exp(TS.Multiply(inner, TS.Create(-2f * 0.79788456080286536f)));
