@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using EmbedRt.Kernels.Cpu;
+
+namespace EmbedRt.Kernels.Bench;
+
+/// <summary>
+/// A short Stopwatch measurement of GEMM efficiency for tuning: each shape runs for a fraction of a second per
+/// thread count and is reported as GFLOP/s and as a share of the FMA peak measured in the same process
+/// (peak × threads for multi-threaded runs). Usage: quick-gemm [seconds-per-case] [tier].
+/// </summary>
+public static class QuickGemm
+{
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (128, 384, 384), (512, 768, 768), (512, 3072, 768), (512, 768, 3072), (2048, 1024, 1024), (4096, 384, 1536),
+    ];
+
+    public static void Run(string[] args)
+    {
+        double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.5;
+        CpuTier tier = args.Length > 2 ? Enum.Parse<CpuTier>(args[2]) : CpuKernels.BestTier;
+        double peak = FmaPeak.MeasureGflops();
+        Console.WriteLine($"FMA peak (1 thread): {peak:F1} GFLOP/s, tier {tier}");
+        foreach (var threads in new[] { 1, 2 })
+        {
+            using var kernels = new CpuKernels(threads, tier);
+            foreach (var (m, n, k) in Shapes)
+            {
+                var x = Data(m * k, 1);
+                var weights = kernels.PrepareLinear(Data(n * k, 2), Data(n, 3), n, k);
+                var y = new float[m * n];
+                kernels.Linear(x, m, weights, y, Activation.None);
+                double best = double.MaxValue;
+                var total = Stopwatch.StartNew();
+                int runs = 0;
+                while (total.Elapsed.TotalSeconds < seconds || runs < 3)
+                {
+                    var watch = Stopwatch.StartNew();
+                    kernels.Linear(x, m, weights, y, Activation.None);
+                    best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                    runs++;
+                }
+                double gflops = 2.0 * m * n * k / best / 1e9;
+                Console.WriteLine($"{kernels.Name} threads={threads} M={m,4} N={n,4} K={k,4}: {gflops,6:F1} GFLOP/s = {100 * gflops / (peak * threads),5:F1}% of peak ({runs} runs)");
+            }
+        }
+    }
+
+    private static float[] Data(int length, int seed)
+    {
+        var random = new Random(seed);
+        var data = new float[length];
+        for (int i = 0; i < length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+        return data;
+    }
+}

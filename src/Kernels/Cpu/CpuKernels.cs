@@ -1,0 +1,168 @@
+using System.Runtime.Intrinsics;
+using EmbedRt.Kernels.Cpu.Gemm;
+using EmbedRt.Kernels.Cpu.Simd;
+using EmbedRt.Kernels.Cpu.Threading;
+
+namespace EmbedRt.Kernels.Cpu;
+
+/// <summary>
+/// Fast CPU kernels: packed-weight GEMM with a register-blocked FMA micro-kernel and fused epilogue,
+/// flash-style attention, fused add + LayerNorm, vectorized activations. Every kernel body is written once over
+/// <see cref="ISimd{TVec}"/>; the width is chosen here, once, from what the hardware accelerates
+/// (<see cref="BestTier"/>). Work is spread over a persistent pool of <see cref="Threads"/> threads (the
+/// calling thread included). Calls on one instance are serialized; use one instance per concurrent caller
+/// if calls must overlap.
+/// </summary>
+public sealed class CpuKernels : IKernels, IDisposable
+{
+    private readonly WorkerPool _pool;
+    private readonly Lock _gate = new();
+    private readonly TieredKernels<Simd512, Vector512<float>>? _v512;
+    private readonly TieredKernels<Simd256, Vector256<float>>? _v256;
+    private readonly TieredKernels<SimdScalar, float>? _scalar;
+    private readonly int _panelWidth;
+
+    /// <summary>Creates kernels at <see cref="BestTier"/> using <paramref name="threads"/> threads.</summary>
+    public CpuKernels(int threads) : this(threads, BestTier)
+    {
+    }
+
+    /// <summary>
+    /// Creates kernels at a given <paramref name="tier"/> (at most <see cref="BestTier"/>; lower tiers serve
+    /// tests and comparisons) using <paramref name="threads"/> threads.
+    /// </summary>
+    public CpuKernels(int threads, CpuTier tier)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "need at least one thread");
+        if (tier > BestTier)
+            throw new PlatformNotSupportedException($"CPU tier {tier} is not accelerated here; best available is {BestTier}");
+        _pool = new WorkerPool(threads);
+        Tier = tier;
+        Threads = threads;
+        switch (tier)
+        {
+            case CpuTier.Vector512:
+                _v512 = new(_pool);
+                _panelWidth = TieredKernels<Simd512, Vector512<float>>.PanelWidth;
+                Name = "cpu-avx512";
+                break;
+            case CpuTier.Vector256:
+                _v256 = new(_pool);
+                _panelWidth = TieredKernels<Simd256, Vector256<float>>.PanelWidth;
+                Name = "cpu-avx2";
+                break;
+            default:
+                _scalar = new(_pool);
+                _panelWidth = TieredKernels<SimdScalar, float>.PanelWidth;
+                Name = "cpu-scalar";
+                break;
+        }
+    }
+
+    /// <summary>The widest tier this process can run: Vector512, then Vector256, then scalar.</summary>
+    public static CpuTier BestTier =>
+        Vector512.IsHardwareAccelerated ? CpuTier.Vector512
+        : Vector256.IsHardwareAccelerated ? CpuTier.Vector256
+        : CpuTier.Scalar;
+
+    /// <summary>The tier this instance computes with.</summary>
+    public CpuTier Tier { get; }
+
+    /// <summary>Threads used per call, the calling thread included.</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public LinearWeights PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        return new PackedLinear(weight, bias, outFeatures, inFeatures, _panelWidth);
+    }
+
+    /// <inheritdoc />
+    public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
+    {
+        if (weights is not PackedLinear packed || packed.PanelWidth != _panelWidth)
+            throw new ArgumentException($"weights were not prepared by a {Name} kernel set", nameof(weights));
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        RequireLength(x.Length, (long)rows * packed.InFeatures, nameof(x));
+        RequireLength(y.Length, (long)rows * packed.OutFeatures, nameof(y));
+        RequireActivation(activation);
+        lock (_gate)
+        {
+            if (_v512 is not null) _v512.Linear(x, rows, packed, y, activation);
+            else if (_v256 is not null) _v256.Linear(x, rows, packed, y, activation);
+            else _scalar!.Linear(x, rows, packed, y, activation);
+        }
+    }
+
+    /// <inheritdoc />
+    public void AddLayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, float eps, int rows, int cols, Span<float> y)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        long size = (long)rows * cols;
+        RequireLength(x.Length, size, nameof(x));
+        if (!residual.IsEmpty) RequireLength(residual.Length, size, nameof(residual));
+        RequireLength(gamma.Length, cols, nameof(gamma));
+        RequireLength(beta.Length, cols, nameof(beta));
+        RequireLength(y.Length, size, nameof(y));
+        if (rows == 0) return;
+        lock (_gate)
+        {
+            if (_v512 is not null) _v512.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
+            else if (_v256 is not null) _v256.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
+            else _scalar!.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Attention(ReadOnlySpan<float> qkv, ReadOnlySpan<int> sequenceOffsets, int heads, int headDim, Span<float> context)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        if (sequenceOffsets.Length < 2) return;
+        if (sequenceOffsets[0] < 0) throw new ArgumentException("sequence offsets must start at a non-negative row", nameof(sequenceOffsets));
+        for (int s = 1; s < sequenceOffsets.Length; s++)
+            if (sequenceOffsets[s] < sequenceOffsets[s - 1])
+                throw new ArgumentException($"sequence offsets decrease at index {s}", nameof(sequenceOffsets));
+        long tokens = sequenceOffsets[^1], hidden = (long)heads * headDim;
+        RequireLength(qkv.Length, tokens * 3 * hidden, nameof(qkv));
+        RequireLength(context.Length, tokens * hidden, nameof(context));
+        lock (_gate)
+        {
+            if (_v512 is not null) _v512.Attention(qkv, sequenceOffsets, heads, headDim, context);
+            else if (_v256 is not null) _v256.Attention(qkv, sequenceOffsets, heads, headDim, context);
+            else _scalar!.Attention(qkv, sequenceOffsets, heads, headDim, context);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Activate(Span<float> x, Activation activation)
+    {
+        RequireActivation(activation);
+        switch (Tier)
+        {
+            case CpuTier.Vector512: TieredKernels<Simd512, Vector512<float>>.Activate(x, activation); break;
+            case CpuTier.Vector256: TieredKernels<Simd256, Vector256<float>>.Activate(x, activation); break;
+            default: TieredKernels<SimdScalar, float>.Activate(x, activation); break;
+        }
+    }
+
+    /// <summary>Stops the worker threads.</summary>
+    public void Dispose() => _pool.Dispose();
+
+    private static void RequireLength(int actual, long needed, string name)
+    {
+        if (actual < needed) throw new ArgumentException($"{name} has {actual} values, needs at least {needed}", name);
+    }
+
+    private static void RequireActivation(Activation activation)
+    {
+        if (!Enum.IsDefined(activation))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+    }
+}

@@ -1,0 +1,161 @@
+using EmbedRt.Kernels.Cpu.Elementwise;
+using EmbedRt.Kernels.Cpu.Simd;
+using EmbedRt.Kernels.Cpu.Threading;
+
+namespace EmbedRt.Kernels.Cpu.Gemm;
+
+/// <summary>
+/// y = act(x·Wᵀ + b) with W pre-packed (<see cref="PackedLinear"/>). BLIS-style blocking: per task, for each
+/// K block of <see cref="DepthBlock"/>, the task's rows of x are packed into micro-panels (an L2-resident block),
+/// then every B micro-panel of the task's columns (L1-resident, DepthBlock × 2 vectors) sweeps that block
+/// one micro-tile at a time. Tasks are (row block, column block) pairs spread over the worker pool; rows are
+/// split first because every column block re-packs its rows of x.
+/// </summary>
+internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TVec> where TVec : unmanaged
+{
+    private const int Rows = MicroKernel<TS, TVec>.Rows;
+
+    /// <summary>Below this many multiply-adds a call runs on the calling thread alone.</summary>
+    private const long SerialWork = 1 << 18;
+
+    private static readonly int DepthBlock = 256;
+    private static readonly int MaxRowBlock = 24 * Rows;
+    private static int Columns => MicroKernel<TS, TVec>.Columns;
+
+    private readonly WorkerPool _pool;
+    private readonly AlignedBuffer[] _packedRows;
+
+    private float* _x;
+    private float* _y;
+    private int _rows;
+    private PackedLinear? _weights;
+    private Activation _activation;
+    private int _rowBlock;
+    private int _columnBlocks;
+    private int _panelsPerBlock;
+
+    public GemmJob(WorkerPool pool)
+    {
+        _pool = pool;
+        _packedRows = new AlignedBuffer[pool.Workers];
+        for (int i = 0; i < _packedRows.Length; i++) _packedRows[i] = new AlignedBuffer((long)MaxRowBlock * DepthBlock);
+    }
+
+    public static int PanelWidth => Columns;
+
+    public void Run(float* x, int rows, PackedLinear weights, float* y, Activation activation)
+    {
+        if (rows == 0) return;
+        int rowPanels = (rows + Rows - 1) / Rows;
+        int workers = (long)rows * weights.OutFeatures * weights.InFeatures < SerialWork ? 1 : _pool.Workers;
+        int rowBlocks = (rowPanels * Rows + MaxRowBlock - 1) / MaxRowBlock;
+        // Enough row blocks for every worker while each keeps ≥ 4 micro-panels, rounded to a multiple of the
+        // worker count so the last round is not left to one thread.
+        rowBlocks = Math.Max(rowBlocks, Math.Min(workers, rowPanels / 4));
+        if (workers > 1 && rowBlocks > 1) rowBlocks = (rowBlocks + workers - 1) / workers * workers;
+        rowBlocks = Math.Min(rowBlocks, rowPanels);
+        int panelsPerRowBlock = (rowPanels + rowBlocks - 1) / rowBlocks;
+        int columnBlocks = rowBlocks >= workers ? 1 : Math.Min(weights.PanelCount, (workers + rowBlocks - 1) / rowBlocks);
+
+        _x = x;
+        _y = y;
+        _rows = rows;
+        _weights = weights;
+        _activation = activation;
+        _rowBlock = panelsPerRowBlock * Rows;
+        _columnBlocks = columnBlocks;
+        _panelsPerBlock = (weights.PanelCount + columnBlocks - 1) / columnBlocks;
+        try
+        {
+            _pool.Run(this, ((rows + _rowBlock - 1) / _rowBlock) * columnBlocks);
+        }
+        finally
+        {
+            _weights = null;
+        }
+    }
+
+    public override void Execute(int task, int worker)
+    {
+        switch (_activation)
+        {
+            case Activation.None: RunTask<IdentityOp<TS, TVec>>(task, worker); break;
+            case Activation.GeluErf: RunTask<GeluErfOp<TS, TVec>>(task, worker); break;
+            case Activation.GeluTanh: RunTask<GeluTanhOp<TS, TVec>>(task, worker); break;
+            case Activation.Relu: RunTask<ReluOp<TS, TVec>>(task, worker); break;
+            case Activation.Tanh: RunTask<TanhOp<TS, TVec>>(task, worker); break;
+            default: throw new ArgumentOutOfRangeException(nameof(_activation), _activation, "unknown activation");
+        }
+    }
+
+    private void RunTask<TOp>(int task, int worker) where TOp : IVectorOp<TVec>
+    {
+        var w = _weights!;
+        int k = w.InFeatures, n = w.OutFeatures, nr = Columns;
+        int firstRow = task / _columnBlocks * _rowBlock;
+        int rowCount = Math.Min(_rowBlock, _rows - firstRow);
+        int firstPanel = task % _columnBlocks * _panelsPerBlock;
+        int endPanel = Math.Min(w.PanelCount, firstPanel + _panelsPerBlock);
+        float* packed = _packedRows[worker].Pointer;
+        float* edge = stackalloc float[Rows * nr];
+
+        for (int depth = 0; depth < k; depth += DepthBlock)
+        {
+            int kc = Math.Min(DepthBlock, k - depth);
+            bool accumulate = depth > 0, finish = depth + kc == k;
+            PackRows(_x + (long)firstRow * k + depth, k, rowCount, kc, packed);
+            for (int p = firstPanel; p < endPanel; p++)
+            {
+                float* b = w.Panel(p) + (long)depth * nr;
+                int column = p * nr, columns = Math.Min(nr, n - column);
+                float* bias = w.Bias + column;
+                for (int r = 0; r < rowCount; r += Rows)
+                {
+                    int tileRows = Math.Min(Rows, rowCount - r);
+                    float* a = packed + r * kc;
+                    float* c = _y + (long)(firstRow + r) * n + column;
+                    if (tileRows == Rows && columns == nr)
+                    {
+                        MicroKernel<TS, TVec>.Tile<TOp>(kc, a, b, c, n, bias, accumulate, finish);
+                        continue;
+                    }
+                    // Edge tile: compute the full tile in a scratch tile, copy back the part inside C.
+                    if (accumulate) CopyTile(c, n, edge, nr, tileRows, columns);
+                    MicroKernel<TS, TVec>.Tile<TOp>(kc, a, b, edge, nr, bias, accumulate, finish);
+                    CopyTile(edge, nr, c, n, tileRows, columns);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs rows × kc of x (row stride <paramref name="stride"/>) into micro-panels [rows/Rows][kc][Rows];
+    /// rows past the end of the last panel are zero.
+    /// </summary>
+    private static void PackRows(float* x, int stride, int rows, int kc, float* packed)
+    {
+        for (int r = 0; r < rows; r += Rows, packed += Rows * kc)
+        {
+            int valid = Math.Min(Rows, rows - r);
+            for (int i = 0; i < Rows; i++)
+            {
+                float* destination = packed + i;
+                if (i < valid)
+                {
+                    float* source = x + (long)(r + i) * stride;
+                    for (int d = 0; d < kc; d++) destination[d * Rows] = source[d];
+                }
+                else
+                {
+                    for (int d = 0; d < kc; d++) destination[d * Rows] = 0f;
+                }
+            }
+        }
+    }
+
+    private static void CopyTile(float* source, int sourceStride, float* destination, int destinationStride, int rows, int columns)
+    {
+        for (int i = 0; i < rows; i++)
+            new ReadOnlySpan<float>(source + i * sourceStride, columns).CopyTo(new Span<float>(destination + i * destinationStride, columns));
+    }
+}

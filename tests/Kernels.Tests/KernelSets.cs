@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using EmbedRt.Kernels.Cpu;
+using EmbedRt.Kernels.Reference;
+
+namespace EmbedRt.Kernels.Tests;
+
+/// <summary>
+/// The kernel sets under test: every tier this process can run (so one run covers AVX-512, AVX2 and scalar on
+/// a capable machine; the CI re-runs with wider tiers disabled), each with one and with three threads (three
+/// on a two-core machine also exercises uneven task splits). Instances are shared: they own worker threads.
+/// </summary>
+public static class KernelSets
+{
+    private static readonly ConcurrentDictionary<(CpuTier, int), CpuKernels> Instances = new();
+
+    public static readonly ReferenceKernels Reference = new();
+
+    public static IEnumerable<CpuTier> Tiers => Enum.GetValues<CpuTier>().Where(t => t <= CpuKernels.BestTier);
+
+    public static readonly int[] ThreadCounts = [1, 3];
+
+    public static CpuKernels Get(CpuTier tier, int threads) => Instances.GetOrAdd((tier, threads), key => new CpuKernels(key.Item2, key.Item1));
+
+    public static TheoryData<CpuTier> TierData()
+    {
+        var data = new TheoryData<CpuTier>();
+        foreach (var tier in Tiers) data.Add(tier);
+        return data;
+    }
+
+    /// <summary>ggml test-backend-ops' metric: Σ(a − b)² / Σb², normalized so it is independent of scale.</summary>
+    public static double NormalizedMse(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double error = 0, norm = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double d = (double)actual[i] - expected[i];
+            error += d * d;
+            norm += (double)expected[i] * expected[i];
+        }
+        return norm == 0 ? error : error / norm;
+    }
+}
