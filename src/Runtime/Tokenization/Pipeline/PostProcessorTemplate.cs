@@ -12,8 +12,10 @@ internal readonly record struct TemplatePiece(int[]? SpecialIds, int Sequence, i
 /// </summary>
 internal sealed class PostProcessorTemplate(TemplatePiece[] single, TemplatePiece[] pair)
 {
-    public int SpecialTokenCount(bool isPair) =>
-        (isPair ? pair : single).Sum(p => p.SpecialIds?.Length ?? 0);
+    private readonly int _singleSpecialCount = single.Sum(p => p.SpecialIds?.Length ?? 0);
+    private readonly int _pairSpecialCount = pair.Sum(p => p.SpecialIds?.Length ?? 0);
+
+    public int SpecialTokenCount(bool isPair) => isPair ? _pairSpecialCount : _singleSpecialCount;
 
     public void Apply(GrowableList<int> first, GrowableList<int>? second, TokenBuffer output)
     {

@@ -23,21 +23,21 @@ internal static class CanonicalDecomposition
             if (trail != 0) output.Add(TrailBase + trail);
             return;
         }
-        int index = codePoint < 0xC0 ? -1 : UnicodeDecompositionData.DecomposedCodePoints.BinarySearch(codePoint);
+        int index = codePoint < 0xC0 ? -1 : IndexOf(UnicodeDecompositionData.DecomposedCodePoints, codePoint);
         if (index < 0)
         {
             output.Add(codePoint);
             return;
         }
         var starts = UnicodeDecompositionData.DecompositionStarts;
-        foreach (int part in UnicodeDecompositionData.Decompositions[starts[index]..starts[index + 1]]) output.Add(part);
+        output.AddRange(UnicodeDecompositionData.Decompositions.AsSpan(starts[index], starts[index + 1] - starts[index]));
     }
 
     /// <summary>Canonical combining class (0 for starters).</summary>
     public static int CombiningClass(int codePoint)
     {
         if (codePoint < 0x300) return 0;
-        int index = UnicodeDecompositionData.CombiningCodePoints.BinarySearch(codePoint);
+        int index = IndexOf(UnicodeDecompositionData.CombiningCodePoints, codePoint);
         return index < 0 ? 0 : UnicodeDecompositionData.CombiningClasses[index];
     }
 
@@ -59,5 +59,20 @@ internal static class CanonicalDecomposition
             }
             codePoints[j] = moving;
         }
+    }
+
+    /// <summary>Binary search without MemoryExtensions.BinarySearch's boxing of the value.</summary>
+    private static int IndexOf(ReadOnlySpan<int> sorted, int value)
+    {
+        int low = 0, high = sorted.Length - 1;
+        while (low <= high)
+        {
+            int middle = (low + high) >>> 1;
+            int current = sorted[middle];
+            if (current == value) return middle;
+            if (current < value) low = middle + 1;
+            else high = middle - 1;
+        }
+        return -1;
     }
 }

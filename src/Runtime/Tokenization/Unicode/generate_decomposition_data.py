@@ -22,7 +22,8 @@ for _, parts in decomposed:
     starts.append(len(flat))
 
 def emit(name, values, per_line=16):
-    print(f"    internal static ReadOnlySpan<int> {name} => [")
+    print(f"    internal static readonly int[] {name} =")
+    print("    [")
     for i in range(0, len(values), per_line):
         print("        " + ", ".join(str(v) for v in values[i:i + per_line]) + ",")
     print("    ];")

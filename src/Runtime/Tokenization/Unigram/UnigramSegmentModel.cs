@@ -6,16 +6,18 @@ namespace EmbedRt.Tokenization.Unigram;
 /// Normalizer sequence, then Metaspace (spaces become the replacement char, one is prepended, and the text is
 /// split before each replacement char), then the Unigram model per word.
 /// </summary>
-internal sealed class UnigramSegmentModel(IReadOnlyList<NormalizerStep> normalizers, MetaspaceOptions metaspace, UnigramModel model)
+internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizers, MetaspaceOptions metaspace, UnigramModel model)
     : ISegmentModel
 {
+    private readonly NormalizerStep[] _normalizers = normalizers.ToArray();
+
     public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
     {
         var current = workspace.Normalized;
         current.Clear();
         current.AddRange(segment);
         var spare = workspace.CharsAlt;
-        foreach (var step in normalizers)
+        foreach (var step in _normalizers)
         {
             step.Apply(current.Span, workspace, spare);
             (current, spare) = (spare, current);

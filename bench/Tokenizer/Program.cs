@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(EmbedRt.Bench.Tokenizer.TokenizerBenchmarks).Assembly).Run(args);
