@@ -71,8 +71,9 @@ public class BadSafetensorsTests
     [Fact]
     public void Header_not_utf8()
     {
-        var path = RawSafetensors.WriteBytes(NewPath(), [.. RawSafetensors.LengthPrefix(4), (byte)'{', 0xFF, 0xFE, (byte)'}']);
-        AssertOpenFails(path, "not valid JSON");
+        byte[] header = [.. "{\""u8, 0xE3, .. "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}"u8];
+        var path = RawSafetensors.WriteBytes(NewPath(), [.. RawSafetensors.LengthPrefix((ulong)header.Length), .. header, 0]);
+        AssertOpenFails(path, "safetensors header is not valid UTF-8");
     }
 
     [Theory]

@@ -43,7 +43,7 @@ public class BadShardIndexTests
     [InlineData("""{"weight_map":{}}""", "weight_map lists no tensors")]
     [InlineData("""{"weight_map":{"a":3}}""", "weight_map entry for tensor 'a' is not a file name")]
     [InlineData("""{"weight_map":{"a":"model-00001-of-00002.safetensors","a":"model-00001-of-00002.safetensors"}}""", "names tensor 'a' twice")]
-    [InlineData("""{"weight_map":{"a":"../model-00001-of-00002.safetensors"}}""", "outside the model folder")]
+    [InlineData("""{"weight_map":{"a":"../model-00001-of-00002.safetensors"}}""", "not a file in the model folder")]
     [InlineData("""{"weight_map":{"a":"model-00009-of-00009.safetensors"}}""", "shard 'model-00009-of-00009.safetensors' (for tensor 'a') not found")]
     [InlineData("""{"weight_map":{"a":"model-00002-of-00002.safetensors"}}""", "tensor 'a' is mapped to shard 'model-00002-of-00002.safetensors', which does not contain it")]
     [InlineData("""{"weight_map":{"zzz":"model-00001-of-00002.safetensors"}}""", "tensor 'zzz' is mapped to shard 'model-00001-of-00002.safetensors'")]

@@ -145,6 +145,18 @@ public class ModelConfigTests
     }
 
     [Fact]
+    public void Invalid_utf8_is_an_error_and_a_byte_order_mark_is_not()
+    {
+        var path = Path.Combine(Fixtures.CopyModel("bert-tiny-uncased"), "config.json");
+        var text = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. text]);
+        Assert.Equal(64, ModelConfig.Load(path).HiddenSize);
+
+        File.WriteAllBytes(path, [.. "{\"model_type\": \"b"u8, 0xC3, .. "\"}"u8]);
+        FormatAssert.Fails(() => ModelConfig.Load(path), path, "not valid UTF-8");
+    }
+
+    [Fact]
     public void Missing_file()
     {
         var path = Path.Combine(Fixtures.TempDirectory("no-config"), "config.json");

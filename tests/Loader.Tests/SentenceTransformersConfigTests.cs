@@ -106,7 +106,7 @@ public class SentenceTransformersConfigTests
     [InlineData("{\"type\": \"x\"}", "expected a JSON list of modules, found a JSON Object")]
     [InlineData("[3]", "module [0] is a JSON Number, not an object")]
     [InlineData("[{\"path\": \"\"}]", "field '[0].type' is missing")]
-    [InlineData("[{\"type\": \"sentence_transformers.models.Pooling\", \"path\": \"../elsewhere\"}]", "outside the model folder")]
+    [InlineData("[{\"type\": \"sentence_transformers.models.Pooling\", \"path\": \"../elsewhere\"}]", "not a folder inside the model folder")]
     public void Bad_modules_json(string content, string problem) =>
         AssertFileFails(Fixtures.CopyModel("bert-tiny-uncased"), "modules.json", content, problem);
 

@@ -128,3 +128,42 @@ public class WriterRoundTripTests
         return new TensorData(entry.DType, entry.Shape, bytes);
     }
 }
+
+/// <summary>Every 16-bit pattern converts as the .NET Half / bfloat16 definitions say, on the vector path and the scalar tail.</summary>
+public class ExhaustiveHalfConversionTests
+{
+    // 65536 patterns plus 5 more so the count is not a multiple of the vector width; the U8 tensor misaligns the data.
+    private const int Count = 65536 + 5;
+
+    private static float[] ReadAllPatterns(TensorDType dtype)
+    {
+        var bytes = new byte[1 + 2 * Count];
+        for (int i = 0; i < Count; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(1 + 2 * i), (ushort)i);
+        var path = Path.Combine(Fixtures.TempDirectory("all-halves"), "m.safetensors");
+        RawSafetensors.Write(path,
+            $$$"""{"pad":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"x":{"dtype":"{{{dtype}}}","shape":[{{{Count}}}],"data_offsets":[1,{{{bytes.Length}}}]}}""",
+            bytes);
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        return checkpoint.ReadFloat("x", Count).Data.ToArray();
+    }
+
+    private static void AssertSame(float expected, float actual, int pattern)
+    {
+        if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"pattern 0x{pattern:X4}");
+        else Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual), $"pattern 0x{pattern:X4}: {actual} != {expected}");
+    }
+
+    [Fact]
+    public void All_F16_patterns()
+    {
+        var values = ReadAllPatterns(TensorDType.F16);
+        for (int i = 0; i < Count; i++) AssertSame((float)BitConverter.UInt16BitsToHalf((ushort)i), values[i], i & 0xFFFF);
+    }
+
+    [Fact]
+    public void All_BF16_patterns()
+    {
+        var values = ReadAllPatterns(TensorDType.BF16);
+        for (int i = 0; i < Count; i++) AssertSame(BitConverter.UInt32BitsToSingle((uint)(i & 0xFFFF) << 16), values[i], i & 0xFFFF);
+    }
+}

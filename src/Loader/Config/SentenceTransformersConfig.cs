@@ -112,12 +112,7 @@ public sealed record SentenceTransformersConfig
     }
 
     /// <summary>The module's folder, refusing paths that leave the model folder.</summary>
-    private static string ModuleFolder(string directory, string modulesPath, SentenceTransformersModule module)
-    {
-        var root = Path.GetFullPath(directory);
-        var folder = Path.GetFullPath(Path.Combine(root, module.Path));
-        if (folder != root && !folder.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new ModelFormatException(modulesPath, $"module '{module.Name}' has path '{module.Path}' outside the model folder");
-        return folder;
-    }
+    private static string ModuleFolder(string directory, string modulesPath, SentenceTransformersModule module) =>
+        ModelFolderPath.Resolve(directory, module.Path)
+        ?? throw new ModelFormatException(modulesPath, $"module '{module.Name}' has path '{module.Path}', not a folder inside the model folder");
 }

@@ -13,15 +13,9 @@ internal static class JsonConfigFile
     public static JsonDocument? TryParse(string path)
     {
         if (!File.Exists(path)) return null;
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException ex)
-        {
-            // The reader's message carries the line number and byte position.
-            throw new ModelFormatException(path, $"not valid JSON: {ex.Message}", ex);
-        }
+        var bytes = File.ReadAllBytes(path);
+        // Editors on Windows may save a byte-order mark, which the JSON reader refuses.
+        return StrictJson.Parse(path, bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0));
     }
 
     /// <summary>The document's root as an object reader; an error when the root is not an object.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmbedRt.Loader.Json;
 
 namespace EmbedRt.Loader.Safetensors;
 
@@ -16,17 +17,7 @@ internal static class SafetensorsHeader
     /// <param name="dataLength">Bytes in the data section.</param>
     public static Contents Parse(string filePath, byte[] json, long dataStart, long dataLength)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelFormatException(filePath, $"safetensors header is not valid JSON: {ex.Message}", ex);
-        }
-
-        using (document)
+        using (var document = StrictJson.Parse(filePath, json, "safetensors header"))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmbedRt.Loader.Json;
 
 namespace EmbedRt.Loader.Safetensors;
 
@@ -18,17 +19,7 @@ internal static class ShardIndex
             throw new ModelFormatException(indexPath, "safetensors index file not found", ex);
         }
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelFormatException(indexPath, $"not valid JSON: {ex.Message}", ex);
-        }
-
-        using (document)
+        using (var document = StrictJson.Parse(indexPath, bytes))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
@@ -38,7 +29,7 @@ internal static class ShardIndex
             if (weightMap.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException(indexPath, $"weight_map is a JSON {weightMap.ValueKind}, not an object");
 
-            var folder = Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(indexPath))!);
+            var folder = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
             var result = new List<KeyValuePair<string, string>>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in weightMap.EnumerateObject())
@@ -48,9 +39,9 @@ internal static class ShardIndex
                 if (item.Value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(item.Value.GetString()))
                     throw new ModelFormatException(indexPath, $"weight_map entry for tensor '{item.Name}' is not a file name");
                 var shard = item.Value.GetString()!;
-                var shardPath = Path.GetFullPath(Path.Combine(folder, shard));
-                if (!shardPath.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                    throw new ModelFormatException(indexPath, $"weight_map entry for tensor '{item.Name}' names shard '{shard}' outside the model folder");
+                var shardPath = ModelFolderPath.Resolve(folder, shard);
+                if (shardPath is null || shardPath == folder)
+                    throw new ModelFormatException(indexPath, $"weight_map entry for tensor '{item.Name}' names shard '{shard}', not a file in the model folder");
                 result.Add(new(item.Name, shardPath));
             }
             if (result.Count == 0)
