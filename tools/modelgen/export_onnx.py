@@ -30,7 +30,10 @@ def parse_args(argv):
     p.add_argument("model_dir")
     p.add_argument("--output", help="ONNX file (default: MODEL_DIR/onnx/model.onnx)")
     p.add_argument("--no-onnx", action="store_true", help="only write the reference")
-    p.add_argument("--opset", type=int, default=14)
+    p.add_argument("--opset", type=int, help="ONNX opset (default: 12 for the fusable graph, 14 for --plain-graph)")
+    p.add_argument("--plain-graph", action="store_true",
+                   help="export the graph transformers' modeling_bert gives (ORT fuses less of it) instead of the "
+                        "ORT-fusable one")
     p.add_argument("--reference", help="write float64 reference outputs to this JSON file")
     p.add_argument("--lengths", default="2,5,9,17,24,40",
                    help="token counts of the reference cases, special tokens included (comma-separated)")
@@ -174,12 +177,16 @@ def main(argv=None):
     model = None
     try:
         import torch_encoder
-        model = torch_encoder.build(config, weights)
+        model = torch_encoder.build(config, weights, fusable=not args.plain_graph)
     except ImportError:
         if not args.no_onnx:
             raise
     if not args.no_onnx:
-        export(model, args.output or os.path.join(args.model_dir, "onnx", "model.onnx"), args.opset)
+        opset = args.opset or (14 if args.plain_graph else 12)
+        if not args.plain_graph and opset > 12:
+            sys.exit("the fusable graph needs opset <= 12 (ORT's attention fusion matches Unsqueeze-11); "
+                     "use --plain-graph for newer opsets")
+        export(model, args.output or os.path.join(args.model_dir, "onnx", "model.onnx"), opset)
     if args.reference:
         write_reference(args.reference, args.model_dir, config, weights, model, args)
 
