@@ -76,5 +76,8 @@ for name in ${MODELS//,/ }; do
 done
 
 echo "== running the comparison" >&2
-quoted=""; [ $# -gt 0 ] && quoted=$(printf " %q" "$@")
+quoted=""
+for arg in "$@"; do  # shell-quote only what needs it, so the recorded command stays readable
+    if [[ "$arg" =~ ^[A-Za-z0-9_./,:=+-]+$ ]]; then quoted+=" $arg"; else quoted+=" $(printf %q "$arg")"; fi
+done
 EMBEDRT_E2E_COMMAND="bench/run-e2e.sh${quoted}" dotnet "$HARNESS" bench --models-dir "$MODELS_DIR" "$@"

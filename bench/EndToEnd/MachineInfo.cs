@@ -48,6 +48,18 @@ internal static class MachineInfo
         return " ";
     }
 
+    /// <summary>The first three fields of /proc/loadavg, or "unknown".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return "unknown";
+    }
+
     /// <summary>Short commit id, with "+dirty" when the work tree has uncommitted changes.</summary>
     public static string GitCommit()
     {

@@ -18,10 +18,11 @@ try
     if (options.Command == "verify") return new ReferenceCheck(options, progress).Run() ? 0 : 1;
 
     var started = DateTime.UtcNow;
+    string loadAverage = MachineInfo.LoadAverage();
     string command = Environment.GetEnvironmentVariable("EMBEDRT_E2E_COMMAND")
                      ?? "embedrt-e2e " + string.Join(' ', args);
     var rows = new BenchmarkRunner(options, progress).Run();
-    string report = ReportWriter.Write(rows, options, command, started);
+    string report = ReportWriter.Write(rows, options, command, started, loadAverage);
     string output = options.Output ?? Path.Combine("bench", "results", $"e2e-{started:yyyy-MM-dd}.md");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
     File.WriteAllText(output, report);

@@ -8,7 +8,8 @@ namespace EmbedRt.Bench.EndToEnd;
 /// <summary>The markdown result file: machine, method, models, input sets, and the comparison table.</summary>
 internal static class ReportWriter
 {
-    public static string Write(IReadOnlyList<ResultRow> rows, Options options, string command, DateTime started)
+    public static string Write(IReadOnlyList<ResultRow> rows, Options options, string command, DateTime started,
+        string loadAverageAtStart)
     {
         var md = new StringBuilder();
         void Line(string text = "") => md.Append(text).Append('\n');
@@ -19,6 +20,7 @@ internal static class ReportWriter
         Line($"- Machine: {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical cores; SIMD: {MachineInfo.SimdTier()}");
         Line($"- OS: {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}; " +
              $"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU)");
+        Line($"- Load average at start (1/5/15 min): {loadAverageAtStart} — other work on the machine skews timings");
         Line($"- Commit: {MachineInfo.GitCommit()}");
         Line($"- Command: `{command}`");
         Line($"- Repetitions: {options.Warmup} warm-up + {options.Repetitions} timed runs per row and engine; medians reported");
