@@ -57,7 +57,24 @@ internal sealed class ReferenceCheck(Options options, Progress progress)
                               $"({statesCompared} cases), mean max abs error {meanError:E3} ({cases.Count} cases) — " +
                               $"{(pass ? "PASS" : "FAIL")} (tolerance {options.Tolerance:G3})");
         }
-        return ok;
+        return ok & CheckOrtPooledPath(ort, cases, threads);
+    }
+
+    /// <summary>The path the benchmark times: batching, padding, mask-aware mean, L2 normalization.</summary>
+    private bool CheckOrtPooledPath(OrtEngine ort, List<Case> cases, int threads)
+    {
+        var vectors = ort.Embed(cases.Select(c => c.Encoding).ToList());
+        double error = 0;
+        for (int i = 0; i < cases.Count; i++)
+        {
+            double norm = Math.Sqrt(cases[i].Mean.Sum(v => v * v));
+            for (int j = 0; j < vectors[i].Length; j++)
+                error = Math.Max(error, Math.Abs(vectors[i][j] - cases[i].Mean[j] / norm));
+        }
+        bool pass = error <= options.Tolerance;
+        Console.WriteLine($"ort (benchmark path: padded batch, mean pooling, L2 norm, {threads} thread(s)): normalized mean " +
+                          $"max abs error {error:E3} ({cases.Count} cases) — {(pass ? "PASS" : "FAIL")}");
+        return pass;
     }
 
     private bool CheckEmbedRt(ModelInfo model, List<Case> cases, int threads)
