@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmbedRt.Bench.EndToEnd;
+
+/// <summary>The markdown result file: machine, method, models, input sets, and the comparison table.</summary>
+internal static class ReportWriter
+{
+    public static string Write(IReadOnlyList<ResultRow> rows, Options options, string command, DateTime started,
+        string loadAverageAtStart)
+    {
+        var md = new StringBuilder();
+        void Line(string text = "") => md.Append(text).Append('\n');
+
+        Line($"# EmbedRt vs ONNX Runtime — end to end, {started:yyyy-MM-dd}");
+        Line();
+        Line($"- Date: {started:yyyy-MM-dd HH:mm} UTC");
+        Line($"- Machine: {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical cores; SIMD: {MachineInfo.SimdTier()}");
+        Line($"- OS: {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}; " +
+             $"ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU)");
+        Line($"- Load average at start (1/5/15 min): {loadAverageAtStart} — other work on the machine skews timings");
+        Line($"- Commit: {MachineInfo.GitCommit()}");
+        Line($"- Command: `{command}`");
+        Line($"- Repetitions: {options.Warmup} warm-up + {options.Repetitions} timed runs per row and engine; medians reported");
+        Line();
+        Line("Method: both engines get identical token ids (random ordinary ids framed [CLS] … [SEP], seeded) for the");
+        Line("same random-weight model (tools/modelgen). ONNX Runtime runs the model's ONNX export with");
+        Line("ORT_ENABLE_ALL, intra-op threads = the row's thread count, inter-op 1, inputs in order cut into batches");
+        Line("padded to the batch's longest input (as fastembed does); its last_hidden_state is mean-pooled over the");
+        Line("attention mask and L2-normalized in C#. EmbedRt runs `EmbeddingModel.Load(dir, { Threads, BatchSize,");
+        Line("Pooling = Mean, Normalize = true })` and `Embed(IReadOnlyList<TokenEncoding>)`; how it batches is its own");
+        Line("business. tokens/s counts real tokens only (no padding) for both. Batch-1 rows call Embed once per input;");
+        Line("latency is per call. `EmbedRt/ORT` is EmbedRt throughput over ORT's (above 1: EmbedRt faster).");
+        Line("`min cos` is the smallest cosine between the two engines' vectors over the row's inputs.");
+        Line();
+
+        Line("## Models");
+        Line();
+        Line("| model | architecture |");
+        Line("|---|---|");
+        foreach (var model in rows.Select(r => r.Model).DistinctBy(m => m.Name)) Line($"| {model.Name} | {model.Summary} |");
+        Line();
+
+        Line("## Input sets");
+        Line();
+        Line("| set | lengths | inputs | tokens | mean length |");
+        Line("|---|---|---:|---:|---:|");
+        foreach (var set in rows.Select(r => r.Set).DistinctBy(s => s.Name))
+            Line($"| {set.Name} | {set.Description} | {set.Inputs.Count} | {set.TokenCount} | " +
+                 $"{F((double)set.TokenCount / set.Inputs.Count, 1)} |");
+        Line();
+
+        Line("## Results");
+        Line();
+        Line("| model | set | threads | batch | ORT seq/s | EmbedRt seq/s | ORT tok/s | EmbedRt tok/s | ORT latency p50 / p90 ms | EmbedRt latency p50 / p90 ms | EmbedRt/ORT | min cos |");
+        Line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            row.ByEngine.TryGetValue("ort", out var ort);
+            row.ByEngine.TryGetValue("embedrt", out var ert);
+            Line($"| {row.Model.Name} | {row.Set.Name} | {row.Threads} | {row.BatchSize} | " +
+                 $"{F(ort?.SequencesPerSecond, 1)} | {F(ert?.SequencesPerSecond, 1)} | " +
+                 $"{F(ort?.TokensPerSecond, 0)} | {F(ert?.TokensPerSecond, 0)} | " +
+                 $"{LatencyCell(ort)} | {LatencyCell(ert)} | " +
+                 $"{(row.Speedup is { } s ? F(s, 2) + "×" : "—")} | {F(row.MinCosine, 6)} |");
+        }
+        Line();
+        return md.ToString();
+    }
+
+    private static string LatencyCell(Measurement? m) =>
+        m?.MedianLatencyMs is { } p50 && m.P90LatencyMs is { } p90 ? $"{F(p50, 2)} / {F(p90, 2)}" : "—";
+
+    private static string F(double? value, int decimals) =>
+        value is { } v ? v.ToString("N" + decimals, CultureInfo.InvariantCulture) : "—";
+}
