@@ -5,7 +5,8 @@ using EmbedRt.TestKit;
 
 namespace EmbedRt.Loader.Tests;
 
-public class NulPathTests
+/// <summary>Paths one model file gives for another (module folders, shards) must be valid and stay inside the folder.</summary>
+public class ModelFolderPathTests
 {
     [Fact]
     public void Nul_character_in_a_module_path_is_a_format_error()
