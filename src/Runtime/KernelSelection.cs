@@ -1,4 +1,5 @@
 using EmbedRt.Kernels;
+using EmbedRt.Kernels.Cpu;
 using EmbedRt.Kernels.Reference;
 
 namespace EmbedRt;
@@ -9,6 +10,6 @@ internal static class KernelSelection
     public static IKernels Create(KernelChoice choice, int? threads) => choice switch
     {
         KernelChoice.Reference => new ReferenceKernels(),
-        _ => new ReferenceKernels(),
+        _ => new CpuKernels(threads ?? Environment.ProcessorCount),
     };
 }

@@ -45,8 +45,8 @@ internal sealed class LoadedEncoder : IDisposable
         var sentenceTransformers = SentenceTransformersConfig.Load(directory);
         var tokenizerConfig = TokenizerConfig.Load(directory);
         var tokenizer = TextTokenizer.Load(directory);
-        var kernels = KernelSelection.Create(kernelChoice, threads);
         var checkpoint = SafetensorsCheckpoint.OpenDirectory(directory);
+        var kernels = KernelSelection.Create(kernelChoice, threads);
         try
         {
             var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels);
@@ -54,6 +54,7 @@ internal sealed class LoadedEncoder : IDisposable
         }
         catch
         {
+            (kernels as IDisposable)?.Dispose();
             checkpoint.Dispose();
             throw;
         }
@@ -72,5 +73,9 @@ internal sealed class LoadedEncoder : IDisposable
         return (int)Math.Clamp(limit, 2, Config.MaxTokens);
     }
 
-    public void Dispose() => Checkpoint.Dispose();
+    public void Dispose()
+    {
+        (Kernels as IDisposable)?.Dispose();
+        Checkpoint.Dispose();
+    }
 }
