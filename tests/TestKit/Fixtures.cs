@@ -6,11 +6,17 @@ public static class Fixtures
     /// <summary>The tests/fixtures folder, found by walking up from the test binary.</summary>
     public static string Root { get; } = FindRoot();
 
-    /// <summary>A tiny model folder, e.g. "bert-tiny-uncased".</summary>
-    public static string Model(string name) => Path.Combine(Root, "models", name);
+    /// <summary>
+    /// A tiny model folder, e.g. "bert-tiny-uncased": the shared fixtures in models/, or those made by
+    /// tools/modelgen in generated/.
+    /// </summary>
+    public static string Model(string name) => Path.Combine(ModelsFolder(name), name);
 
     /// <summary>The float64 reference outputs of a tiny model.</summary>
-    public static string ModelReference(string name) => Path.Combine(Root, "models", name + ".reference.json");
+    public static string ModelReference(string name) => Path.Combine(ModelsFolder(name), name + ".reference.json");
+
+    private static string ModelsFolder(string name) =>
+        Directory.Exists(Path.Combine(Root, "generated", name)) ? Path.Combine(Root, "generated") : Path.Combine(Root, "models");
 
     /// <summary>A real vocabulary folder with cases.jsonl, e.g. "bert-base-uncased".</summary>
     public static string Tokenizer(string name) => Path.Combine(Root, "tokenizers", name);

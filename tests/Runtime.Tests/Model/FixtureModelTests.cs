@@ -9,7 +9,12 @@ namespace EmbedRt.Runtime.Tests.Model;
 /// </summary>
 public class FixtureModelTests
 {
-    public static readonly string[] Models = ["bert-tiny-uncased", "bert-tiny-zh", "xlmr-tiny-m3", "xlmr-tiny-reranker"];
+    public static readonly string[] Models =
+    [
+        "bert-tiny-uncased", "bert-tiny-zh", "xlmr-tiny-m3", "xlmr-tiny-reranker",
+        // Made by tools/modelgen: gelu_new with 3 shards, and XLM-R in F16 under "roberta.", inputs up to max positions.
+        "bert-sharded-gelunew", "xlmr-f16-roberta",
+    ];
     public static readonly KernelChoice[] KernelSets = [KernelChoice.Reference, KernelChoice.Auto];
 
     public static TheoryData<string, int, KernelChoice> Cases()
@@ -39,6 +44,8 @@ public class FixtureModelTests
         }
         AssertClose(cls.Embed([encoding])[0], reference.Cls, "cls");
         AssertClose(mean.Embed([encoding])[0], reference.Mean, "mean");
+        if (reference.Embedding is { } embedding)
+            AssertClose(LoadedModels.Get(model, kernels, PoolingMode.FromModel, normalize: null).Embed([encoding])[0], embedding, "embedding");
     }
 
     [Theory]
@@ -46,7 +53,8 @@ public class FixtureModelTests
     public void DefaultEmbeddingOfTextMatchesReference(string model, int index, KernelChoice kernels)
     {
         var reference = ReferenceCases.Load(model)[index];
-        if (reference.Embedding is null) return; // the reranker's reference has no sentence embedding
+        // The reranker's reference has no sentence embedding; generated references have ids but no text.
+        if (reference.Embedding is null || !reference.Raw.TryGetProperty("text", out _)) return;
         var loaded = LoadedModels.Get(model, kernels, PoolingMode.FromModel, normalize: null);
         var vector = loaded.EmbedPairs([(reference.Text, reference.Pair)])[0];
         double cosine = Metrics.Cosine(vector, reference.Embedding);
