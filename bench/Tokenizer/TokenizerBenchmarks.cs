@@ -12,15 +12,16 @@ public class TokenizerBenchmarks
     private ITextTokenizer _tokenizer = null!;
     private readonly TokenBuffer _buffer = new();
 
-    /// <summary>Tokenizer folder relative to tests/fixtures.</summary>
-    [Params("tokenizers/bert-base-uncased", "tokenizers/bert-base-multilingual-cased", "models/xlmr-tiny-m3")]
+    /// <summary>A fixture vocabulary (tests/fixtures/tokenizers) or tiny model (tests/fixtures/models).</summary>
+    [Params("bert-base-uncased", "bert-base-multilingual-cased", "xlmr-tiny-m3")]
     public string Tokenizer { get; set; } = "";
 
     [GlobalSetup]
     public void Setup()
     {
         _documents = EnglishCorpus.Documents();
-        _tokenizer = TextTokenizer.Load(Path.Combine(EnglishCorpus.FixturesRoot, Tokenizer));
+        var vocabulary = Path.Combine(EnglishCorpus.FixturesRoot, "tokenizers", Tokenizer);
+        _tokenizer = TextTokenizer.Load(Directory.Exists(vocabulary) ? vocabulary : Path.Combine(EnglishCorpus.FixturesRoot, "models", Tokenizer));
     }
 
     /// <summary>Tokens in one pass over the corpus with the given tokenizer.</summary>
