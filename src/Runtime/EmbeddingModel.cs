@@ -121,16 +121,23 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var results = new float[encodings.Count][];
-        int h = Dimension;
-        _runner.Run(encodings, (index, ids, hidden) =>
+        var handler = new PoolingHandler(new float[encodings.Count][], Dimension, Pooling, Normalize);
+        _runner.Run(encodings, ref handler);
+        return handler.Results;
+    }
+
+    /// <summary>Pools each input into its own new vector: the hot path allocates only the returned vectors.</summary>
+    private readonly struct PoolingHandler(float[][] results, int dimension, PoolingMode pooling, bool normalize) : ISequenceHandler
+    {
+        public float[][] Results => results;
+
+        public void Handle(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden)
         {
-            var vector = new float[h];
-            Heads.Pooling.Pool(hidden, h, 0, ids.Length, Pooling, vector);
-            if (Normalize) Heads.Pooling.Normalize(vector);
-            results[index] = vector;
-        });
-        return results;
+            var vector = new float[dimension];
+            Heads.Pooling.Pool(hidden, dimension, 0, ids.Length, pooling, vector);
+            if (normalize) Heads.Pooling.Normalize(vector);
+            results[inputIndex] = vector;
+        }
     }
 
     /// <summary>

@@ -2,41 +2,37 @@ namespace EmbedRt.Batching;
 
 /// <summary>
 /// Orders inputs by length and cuts them into batches bounded by a sequence count and a token budget, so that
-/// similar lengths run together and no batch grows past what the workspace was sized for. Results are put back in
-/// input order by the caller through the returned indices.
+/// similar lengths run together and no batch grows past what the workspace was sized for. Works in caller-owned
+/// buffers: batching allocates nothing.
 /// </summary>
 public static class LengthBatcher
 {
-    /// <summary>Input indices sorted by descending length (stable).</summary>
-    public static int[] SortByLength(IReadOnlyList<int> lengths)
+    /// <summary>
+    /// Writes input indices into <paramref name="order"/>, longest first, ties in input order (the biggest workspace is
+    /// sized on the first batch and then only reused). <paramref name="keys"/> is scratch of the same length.
+    /// </summary>
+    public static void SortByLength(ReadOnlySpan<int> lengths, Span<int> order, Span<long> keys)
     {
-        var order = new int[lengths.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        // Longest first: the biggest workspace is sized on the first batch and then only reused.
-        Array.Sort(order, (a, b) => lengths[b] != lengths[a] ? lengths[b].CompareTo(lengths[a]) : a.CompareTo(b));
-        return order;
+        for (int i = 0; i < lengths.Length; i++) keys[i] = ((long)(int.MaxValue - lengths[i]) << 32) | (uint)i;
+        keys[..lengths.Length].Sort();
+        for (int i = 0; i < lengths.Length; i++) order[i] = (int)(keys[i] & 0xFFFF_FFFF);
     }
 
     /// <summary>
-    /// Splits <paramref name="order"/> into consecutive ranges of at most <paramref name="maxSequences"/> sequences and
-    /// at most <paramref name="tokenBudget"/> tokens (a single longer sequence still gets a batch of its own).
+    /// The end of the batch that starts at <paramref name="start"/> of <paramref name="order"/>: at most
+    /// <paramref name="maxSequences"/> sequences and <paramref name="tokenBudget"/> tokens (a single longer sequence
+    /// still gets a batch of its own).
     /// </summary>
-    public static List<Range> Split(ReadOnlySpan<int> order, IReadOnlyList<int> lengths, int maxSequences, int tokenBudget)
+    public static int BatchEnd(ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, int start, int maxSequences, int tokenBudget)
     {
-        var batches = new List<Range>();
-        int start = 0, tokens = 0;
-        for (int i = 0; i < order.Length; i++)
+        int end = start, tokens = 0;
+        while (end < order.Length && end - start < maxSequences)
         {
-            int length = lengths[order[i]];
-            if (i > start && (i - start == maxSequences || tokens + length > tokenBudget))
-            {
-                batches.Add(new Range(start, i));
-                start = i;
-                tokens = 0;
-            }
+            int length = lengths[order[end]];
+            if (end > start && tokens + length > tokenBudget) break;
             tokens += length;
+            end++;
         }
-        if (order.Length > start) batches.Add(new Range(start, order.Length));
-        return batches;
+        return end;
     }
 }

@@ -3,13 +3,19 @@ using EmbedRt.Tokenization;
 
 namespace EmbedRt.Model;
 
-/// <summary>Receives the last hidden state of one input: <paramref name="hidden"/> is [ids.Length, hidden] row-major.</summary>
+/// <summary>Receives the last hidden state of one input: hidden is [ids.Length, hidden size] row-major.</summary>
+internal interface ISequenceHandler
+{
+    void Handle(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden);
+}
+
+/// <summary>A handler as a delegate, for callers off the hot path.</summary>
 internal delegate void SequenceHandler(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden);
 
 /// <summary>
 /// Runs many inputs through the encoder: validates them, sorts by length, packs padding-free batches under a
 /// sequence count and token budget, and hands each input's hidden rows to a handler. One forward pass at a time
-/// (the kernels and buffers are shared); buffers are reused between calls.
+/// (the kernels and buffers are shared); every buffer is reused, so after warm-up a run allocates nothing.
 /// </summary>
 internal sealed class EncoderRunner
 {
@@ -21,6 +27,9 @@ internal sealed class EncoderRunner
     private readonly PackedBatch _batch = new();
     private readonly Lock _lock = new();
     private readonly int _batchSize;
+    private int[] _lengths = [];
+    private int[] _order = [];
+    private long[] _sortKeys = [];
 
     public EncoderRunner(Encoder encoder, int batchSize)
     {
@@ -32,24 +41,40 @@ internal sealed class EncoderRunner
 
     public void Run(IReadOnlyList<TokenEncoding> encodings, SequenceHandler handler)
     {
-        var lengths = new int[encodings.Count];
-        for (int i = 0; i < lengths.Length; i++) lengths[i] = Validate(encodings[i], i);
-        var order = LengthBatcher.SortByLength(lengths);
-        var batches = LengthBatcher.Split(order, lengths, _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens));
-        int h = _encoder.Config.Hidden;
+        var adapter = new DelegateHandler(handler);
+        Run(encodings, ref adapter);
+    }
+
+    public void Run<THandler>(IReadOnlyList<TokenEncoding> encodings, ref THandler handler) where THandler : struct, ISequenceHandler
+    {
+        int count = encodings.Count, h = _encoder.Config.Hidden;
+        int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
         lock (_lock)
         {
-            foreach (var range in batches)
+            if (_lengths.Length < count)
             {
-                var members = order.AsSpan(range);
+                _lengths = new int[count];
+                _order = new int[count];
+                _sortKeys = new long[count];
+            }
+            var lengths = _lengths.AsSpan(0, count);
+            var order = _order.AsSpan(0, count);
+            for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
+            LengthBatcher.SortByLength(lengths, order, _sortKeys);
+
+            for (int start = 0; start < count;)
+            {
+                int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
+                var members = order[start..end];
                 _batch.Pack(encodings, members);
                 _encoder.Forward(_batch, _workspace);
                 var offsets = _batch.Offsets;
                 for (int s = 0; s < members.Length; s++)
                 {
-                    int start = offsets[s], length = offsets[s + 1] - start;
-                    handler(members[s], _batch.Ids.Slice(start, length), _workspace.Hidden.AsSpan(start * h, length * h));
+                    int first = offsets[s], length = offsets[s + 1] - first;
+                    handler.Handle(members[s], _batch.Ids.Slice(first, length), _workspace.Hidden.AsSpan(first * h, length * h));
                 }
+                start = end;
             }
         }
     }
@@ -67,5 +92,10 @@ internal sealed class EncoderRunner
         foreach (int type in encoding.TypeIds)
             if ((uint)type >= (uint)config.TypeVocabSize) throw new ArgumentException($"input {index} has token type {type}; the model has {config.TypeVocabSize}");
         return encoding.Ids.Length;
+    }
+
+    private readonly struct DelegateHandler(SequenceHandler handler) : ISequenceHandler
+    {
+        public void Handle(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden) => handler(inputIndex, ids, hidden);
     }
 }
