@@ -22,16 +22,17 @@ public static class FmaPeak
     /// <summary>Best GFLOP/s of one thread over a few timed rounds of about <paramref name="seconds"/> in total.</summary>
     public static double MeasureGflops(double seconds = 0.5)
     {
-        const int iterations = 4_000_000;
+        const int iterations = 100_000;
         Loop(iterations / 100);
         double best = 0;
         var total = Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds)
+        do
         {
             var watch = Stopwatch.StartNew();
             Loop(iterations);
             best = Math.Max(best, FlopsPerLoop(iterations) / watch.Elapsed.TotalSeconds / 1e9);
         }
+        while (total.Elapsed.TotalSeconds < seconds);
         return best;
     }
 

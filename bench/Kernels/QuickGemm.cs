@@ -19,8 +19,7 @@ public static class QuickGemm
     {
         double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.5;
         CpuTier tier = args.Length > 2 ? Enum.Parse<CpuTier>(args[2]) : CpuKernels.BestTier;
-        double peak = FmaPeak.MeasureGflops();
-        Console.WriteLine($"FMA peak (1 thread): {peak:F1} GFLOP/s, tier {tier}");
+        Console.WriteLine($"tier {tier}; peak = best FMA-loop GFLOP/s of one thread, measured between GEMM runs");
         foreach (var threads in new[] { 1, 2 })
         {
             using var kernels = new CpuKernels(threads, tier);
@@ -30,7 +29,9 @@ public static class QuickGemm
                 var weights = kernels.PrepareLinear(Data(n * k, 2), Data(n, 3), n, k);
                 var y = new float[m * n];
                 kernels.Linear(x, m, weights, y, Activation.None);
-                double best = double.MaxValue;
+                // Interleave short peak loops with GEMM runs and keep the best of each: on a shared machine both
+                // bests then come from the quiet moments.
+                double best = double.MaxValue, peak = 0;
                 var total = Stopwatch.StartNew();
                 int runs = 0;
                 while (total.Elapsed.TotalSeconds < seconds || runs < 3)
@@ -38,10 +39,11 @@ public static class QuickGemm
                     var watch = Stopwatch.StartNew();
                     kernels.Linear(x, m, weights, y, Activation.None);
                     best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                    peak = Math.Max(peak, FmaPeak.MeasureGflops(0.002));
                     runs++;
                 }
                 double gflops = 2.0 * m * n * k / best / 1e9;
-                Console.WriteLine($"{kernels.Name} threads={threads} M={m,4} N={n,4} K={k,4}: {gflops,6:F1} GFLOP/s = {100 * gflops / (peak * threads),5:F1}% of peak ({runs} runs)");
+                Console.WriteLine($"{kernels.Name} threads={threads} M={m,4} N={n,4} K={k,4}: {gflops,6:F1} GFLOP/s = {100 * gflops / (peak * threads),5:F1}% of peak {peak:F1} ({runs} runs)");
             }
         }
     }

@@ -26,12 +26,13 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
         int n = TS.Count;
         TVec c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
         TVec c30 = TS.Zero, c31 = TS.Zero, c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
-        Prefetch.L1(c);
-        Prefetch.L1(c + ldc);
-        Prefetch.L1(c + 2 * ldc);
-        Prefetch.L1(c + 3 * ldc);
-        Prefetch.L1(c + 4 * ldc);
-        Prefetch.L1(c + 5 * ldc);
+        // The tile's C rows are needed only after the k loop; start fetching them now (both ends of each row,
+        // which spans two cache lines at 512 bits or when unaligned).
+        for (int i = 0; i < Rows; i++)
+        {
+            Prefetch.L1(c + i * ldc);
+            Prefetch.L1(c + i * ldc + 2 * n - 1);
+        }
         for (int k = 0; k < kc; k++)
         {
             TVec b0 = TS.Load(b), b1 = TS.Load(b + n);
