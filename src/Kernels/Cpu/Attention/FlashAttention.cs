@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedRt.Kernels.Cpu.Simd;
 
 namespace EmbedRt.Kernels.Cpu.Attention;
@@ -6,7 +7,9 @@ namespace EmbedRt.Kernels.Cpu.Attention;
 /// Flash-style attention for one (sequence, head, block of query rows): keys and values are streamed in tiles
 /// of <see cref="KeyBlock"/> rows with an online softmax (running max m, running sum l, output rescaled by
 /// e^(m_old − m_new) whenever the max grows), so memory is O(block²) whatever the sequence length.
-/// Query rows are processed in pairs so each loaded K/V vector feeds two FMA chains.
+/// Query rows are processed in pairs so each loaded K/V vector feeds two FMA chains. Like every kernel body,
+/// the methods are compiled fully optimized from their first call (AggressiveOptimization): a single embedding
+/// call must not run through unoptimized tier-0 code, and profile-guided recompilation only ever made them slower.
 /// </summary>
 internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> where TVec : unmanaged
 {
@@ -21,6 +24,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     /// [tokens, 3·hidden] input, context the [tokens, hidden] output, the sequence owns rows
     /// [start, start + length), scratch holds <see cref="ScratchLength"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(float* qkv, float* context, int heads, int headDim, int head, int start, int length,
         int firstQuery, float* scratch)
     {
@@ -78,6 +82,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>keysT[c, j] = K[j, c]; columns past <paramref name="keys"/> are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeKeys(float* keys0, int stride, int d, int keys, float* keysT)
     {
         for (int j = 0; j < keys; j++)
@@ -90,6 +95,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>scores[i, j] = q[i] · k[j] (q pre-scaled), two query rows × 4 vectors of keys at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* q, float* keysT, float* scores, int rows, int d)
     {
         int n = TS.Count;
@@ -131,6 +137,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     /// Turns one row of scores into e^(s − m_new) in place, folds it into the running max and sum, and returns
     /// the factor e^(m_old − m_new) by which the row's partial output must be rescaled.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float SoftmaxStep(float* row, int keys, float* runningMax, float* runningSum)
     {
         int n = TS.Count;
@@ -154,6 +161,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>out[i] = out[i]·alpha_i + Σ_j p[i, j]·V[j] for the row pair (i, i + 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateValues(float* p0, float* out0, float alpha0, float alpha1, float* values, int stride, int keys, int d)
     {
         int n = TS.Count, c = 0;
