@@ -125,9 +125,12 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
             int kc = Math.Min(_depthBlock, k - depth);
             bool accumulate = depth > 0, finish = depth + kc == k;
             PackRows(_x + (long)firstRow * k + depth, k, rowCount, kc, packed);
+            // Every tile of a panel prefetches its slice of the next panel's block (the last panel re-reads its own).
+            int tiles = (rowCount + Rows - 1) / Rows, aheadStep = (2 * TS.Count + tiles - 1) / tiles;
             for (int p = firstPanel; p < endPanel; p++)
             {
                 float* b = w.Panel(p) + (long)depth * nr;
+                float* next = w.Panel(Math.Min(p + 1, w.PanelCount - 1)) + (long)depth * nr;
                 int column = p * nr, columns = Math.Min(nr, n - column);
                 float* bias = w.Bias + column;
                 for (int r = 0; r < rowCount; r += Rows)
@@ -135,14 +138,15 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
                     int tileRows = Math.Min(Rows, rowCount - r);
                     float* a = packed + r * kc;
                     float* c = _y + (long)(firstRow + r) * n + column;
+                    float* ahead = next + (long)(r / Rows) * aheadStep * kc;
                     if (columns == nr)
                     {
-                        MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, c, n, bias, accumulate, finish);
+                        MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, c, n, bias, accumulate, finish, ahead, aheadStep);
                         continue;
                     }
                     // Edge tile: compute the full width in a scratch tile, copy back the part inside C.
                     if (accumulate) CopyTile(c, n, edge, nr, tileRows, columns);
-                    MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, edge, nr, bias, accumulate, finish);
+                    MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, edge, nr, bias, accumulate, finish, ahead, aheadStep);
                     CopyTile(edge, nr, c, n, tileRows, columns);
                 }
             }

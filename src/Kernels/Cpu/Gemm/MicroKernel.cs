@@ -27,6 +27,7 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
 {
     public const int Rows = 6;
 
+    /// <summary>How far ahead (in k steps) the kernel prefetches its own B micro-panel into L1.</summary>
     private const int PrefetchSteps = 32;
 
     public static int Columns => 2 * TS.Count;
@@ -36,29 +37,34 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
     /// that height: a short last row panel then costs its own rows, not a full tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile<TOp>(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish)
+    public static void Tile<TOp>(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
+        float* ahead, int aheadStep)
         where TOp : IVectorOp<TVec>
     {
         switch (rows)
         {
-            case 6: Tile<TOp, SixRows>(kc, a, b, c, ldc, bias, accumulate, finish); break;
-            case 5: Tile<TOp, FiveRows>(kc, a, b, c, ldc, bias, accumulate, finish); break;
-            case 4: Tile<TOp, FourRows>(kc, a, b, c, ldc, bias, accumulate, finish); break;
-            case 3: Tile<TOp, ThreeRows>(kc, a, b, c, ldc, bias, accumulate, finish); break;
-            case 2: Tile<TOp, TwoRows>(kc, a, b, c, ldc, bias, accumulate, finish); break;
-            default: Tile<TOp, OneRow>(kc, a, b, c, ldc, bias, accumulate, finish); break;
+            case 6: Tile<TOp, SixRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 5: Tile<TOp, FiveRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 4: Tile<TOp, FourRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 3: Tile<TOp, ThreeRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 2: Tile<TOp, TwoRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            default: Tile<TOp, OneRow>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
         }
     }
 
     /// <summary>
     /// C[TRows, Columns] (row stride <paramref name="ldc"/>) = (accumulate ? C : 0) + A·B; when
-    /// <paramref name="finish"/>, also adds the bias and applies <typeparamref name="TOp"/>. The row tests fold
+    /// <paramref name="finish"/>, also adds the bias and applies <typeparamref name="TOp"/>. Meanwhile it
+    /// prefetches <paramref name="aheadStep"/> floats per k step from <paramref name="ahead"/>: the caller's
+    /// share of the B block it needs next, so that block streams in from memory while this one is computed
+    /// instead of all at once when its first tile starts. The row tests fold
     /// away at JIT time, leaving straight-line code for each height. Never inlined and compiled fully optimized
     /// from the first call: inlined into a caller, the kernel would spend the JIT's inlining budget and leave
     /// its own helpers as calls (seen as a 2× slower GELU layer in some processes and not others).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TOp, TRows>(int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish)
+    private static void Tile<TOp, TRows>(int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
+        float* ahead, int aheadStep)
         where TOp : IVectorOp<TVec> where TRows : ITileRows
     {
         int n = TS.Count, rows = TRows.Value;
@@ -76,6 +82,9 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
             TVec b0 = TS.Load(b), b1 = TS.Load(b + n);
             Prefetch.L1(b + PrefetchSteps * 2 * n);
             Prefetch.L1(b + PrefetchSteps * 2 * n + n);
+            Prefetch.L1(ahead);
+            Prefetch.L1(ahead + n);
+            ahead += aheadStep;
             TVec a0 = TS.Create(a[0]);
             c00 = TS.MultiplyAdd(a0, b0, c00);
             c01 = TS.MultiplyAdd(a0, b1, c01);
