@@ -196,6 +196,26 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
             TS.Store(b2, out1 + c + 2 * n);
             TS.Store(b3, out1 + c + 3 * n);
         }
+        // Two vectors per row still keep four FMA chains in flight (a head of 32 at 512 bits lands here).
+        for (; c <= d - 2 * n; c += 2 * n)
+        {
+            TVec a0 = TS.Multiply(TS.Load(out0 + c), scale0), a1 = TS.Multiply(TS.Load(out0 + c + n), scale0);
+            TVec b0 = TS.Multiply(TS.Load(out1 + c), scale1), b1 = TS.Multiply(TS.Load(out1 + c + n), scale1);
+            float* v = values + c;
+            for (int j = 0; j < keys; j++, v += stride)
+            {
+                TVec v0 = TS.Load(v), v1 = TS.Load(v + n);
+                TVec x0 = TS.Create(p0[j]), x1 = TS.Create(p1[j]);
+                a0 = TS.MultiplyAdd(x0, v0, a0);
+                a1 = TS.MultiplyAdd(x0, v1, a1);
+                b0 = TS.MultiplyAdd(x1, v0, b0);
+                b1 = TS.MultiplyAdd(x1, v1, b1);
+            }
+            TS.Store(a0, out0 + c);
+            TS.Store(a1, out0 + c + n);
+            TS.Store(b0, out1 + c);
+            TS.Store(b1, out1 + c + n);
+        }
         for (; c <= d - n; c += n)
         {
             TVec a = TS.Multiply(TS.Load(out0 + c), scale0), b = TS.Multiply(TS.Load(out1 + c), scale1);
