@@ -10,11 +10,12 @@ public class LinearTests
     private const double MaxNmse = 1e-9;
 
     // Odd sizes on purpose: partial micro-tiles in both directions, K not a multiple of the depth block,
-    // row counts that split into several row blocks, single rows and columns.
+    // row counts that split into several row blocks, single rows and columns, few rows over a long depth
+    // (packed over the whole depth at once).
     private static readonly (int Rows, int Out, int In)[] Shapes =
     [
         (1, 1, 1), (1, 17, 3), (3, 63, 17), (17, 65, 63), (63, 127, 65), (65, 129, 127), (127, 383, 129),
-        (129, 384, 383), (6, 1000, 384), (1000, 65, 384), (383, 129, 1000), (2, 3, 1000), (300, 33, 513),
+        (129, 384, 383), (6, 1000, 384), (1000, 65, 384), (383, 129, 1000), (2, 3, 1000), (300, 33, 513), (25, 100, 1537),
     ];
 
     private static readonly ConcurrentDictionary<int, Lazy<Case>> Cases = new();

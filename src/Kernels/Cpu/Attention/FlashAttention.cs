@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedRt.Kernels.Cpu.Simd;
 
 namespace EmbedRt.Kernels.Cpu.Attention;
@@ -6,7 +7,9 @@ namespace EmbedRt.Kernels.Cpu.Attention;
 /// Flash-style attention for one (sequence, head, block of query rows): keys and values are streamed in tiles
 /// of <see cref="KeyBlock"/> rows with an online softmax (running max m, running sum l, output rescaled by
 /// e^(m_old − m_new) whenever the max grows), so memory is O(block²) whatever the sequence length.
-/// Query rows are processed in pairs so each loaded K/V vector feeds two FMA chains.
+/// Query rows are processed in pairs (scores) and fours (values) so each loaded K/V vector feeds several FMA chains. Like every kernel body,
+/// the methods are compiled fully optimized from their first call (AggressiveOptimization): a single embedding
+/// call must not run through unoptimized tier-0 code, and profile-guided recompilation only ever made them slower.
 /// </summary>
 internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> where TVec : unmanaged
 {
@@ -14,28 +17,30 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     public const int KeyBlock = 64;
 
     /// <summary>Scratch floats one worker needs for head size <paramref name="headDim"/>.</summary>
-    public static long ScratchLength(int headDim) => 2L * QueryBlock * headDim + (long)headDim * KeyBlock + QueryBlock * KeyBlock + 2 * QueryBlock;
+    public static long ScratchLength(int headDim) => 2L * QueryBlock * headDim + (long)headDim * KeyBlock + QueryBlock * KeyBlock + 3 * QueryBlock;
 
     /// <summary>
     /// Writes the context rows [firstQuery, firstQuery + QueryBlock) ∩ sequence of one head: qkv is the packed
     /// [tokens, 3·hidden] input, context the [tokens, hidden] output, the sequence owns rows
     /// [start, start + length), scratch holds <see cref="ScratchLength"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(float* qkv, float* context, int heads, int headDim, int head, int start, int length,
         int firstQuery, float* scratch)
     {
         int d = headDim, hidden = heads * headDim, stride = 3 * hidden;
         int queries = Math.Min(QueryBlock, length - firstQuery);
-        int pairedQueries = (queries + 1) & ~1;
+        int paddedQueries = (queries + 3) & ~3;
         float* q = scratch;
         float* keysT = q + QueryBlock * d;
         float* scores = keysT + d * KeyBlock;
         float* output = scores + QueryBlock * KeyBlock;
         float* runningMax = output + QueryBlock * d;
         float* runningSum = runningMax + QueryBlock;
+        float* rescale = runningSum + QueryBlock;
 
         float scale = 1f / MathF.Sqrt(d);
-        for (int i = 0; i < pairedQueries; i++)
+        for (int i = 0; i < paddedQueries; i++)
         {
             float* row = q + i * d;
             if (i < queries)
@@ -58,14 +63,11 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
         {
             int keys = Math.Min(KeyBlock, length - firstKey);
             TransposeKeys(keyBase + (long)firstKey * stride, stride, d, keys, keysT);
-            Scores(q, keysT, scores, pairedQueries, d);
-            for (int i = 0; i < pairedQueries; i += 2)
-            {
-                float alpha0 = SoftmaxStep(scores + i * KeyBlock, keys, runningMax + i, runningSum + i);
-                float alpha1 = SoftmaxStep(scores + (i + 1) * KeyBlock, keys, runningMax + i + 1, runningSum + i + 1);
-                AccumulateValues(scores + i * KeyBlock, output + i * d, alpha0, alpha1,
-                    valueBase + (long)firstKey * stride, stride, keys, d);
-            }
+            Scores(q, keysT, scores, paddedQueries, d);
+            for (int i = 0; i < paddedQueries; i++)
+                rescale[i] = SoftmaxStep(scores + i * KeyBlock, keys, runningMax + i, runningSum + i);
+            for (int i = 0; i < paddedQueries; i += 4)
+                AccumulateValues(scores + i * KeyBlock, output + i * d, rescale + i, valueBase + (long)firstKey * stride, stride, keys, d);
         }
 
         for (int i = 0; i < queries; i++)
@@ -78,6 +80,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>keysT[c, j] = K[j, c]; columns past <paramref name="keys"/> are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeKeys(float* keys0, int stride, int d, int keys, float* keysT)
     {
         for (int j = 0; j < keys; j++)
@@ -90,6 +93,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>scores[i, j] = q[i] · k[j] (q pre-scaled), two query rows × 4 vectors of keys at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* q, float* keysT, float* scores, int rows, int d)
     {
         int n = TS.Count;
@@ -131,6 +135,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     /// Turns one row of scores into e^(s − m_new) in place, folds it into the running max and sum, and returns
     /// the factor e^(m_old − m_new) by which the row's partial output must be rescaled.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float SoftmaxStep(float* row, int keys, float* runningMax, float* runningSum)
     {
         int n = TS.Count;
@@ -153,65 +158,82 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
         return alpha;
     }
 
-    /// <summary>out[i] = out[i]·alpha_i + Σ_j p[i, j]·V[j] for the row pair (i, i + 1).</summary>
-    private static void AccumulateValues(float* p0, float* out0, float alpha0, float alpha1, float* values, int stride, int keys, int d)
+    /// <summary>
+    /// out[i] = out[i]·alpha[i] + Σ_j p[i, j]·V[j] for four query rows at once: two vectors of four rows keep
+    /// eight FMA chains in flight, and each value vector is loaded once for four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateValues(float* p0, float* out0, float* alpha, float* values, int stride, int keys, int d)
     {
         int n = TS.Count, c = 0;
-        float* p1 = p0 + KeyBlock, out1 = out0 + d;
-        TVec scale0 = TS.Create(alpha0), scale1 = TS.Create(alpha1);
-        for (; c <= d - 4 * n; c += 4 * n)
+        float* p1 = p0 + KeyBlock, p2 = p1 + KeyBlock, p3 = p2 + KeyBlock;
+        float* out1 = out0 + d, out2 = out1 + d, out3 = out2 + d;
+        TVec scale0 = TS.Create(alpha[0]), scale1 = TS.Create(alpha[1]), scale2 = TS.Create(alpha[2]), scale3 = TS.Create(alpha[3]);
+        for (; c <= d - 2 * n; c += 2 * n)
         {
             TVec a0 = TS.Multiply(TS.Load(out0 + c), scale0), a1 = TS.Multiply(TS.Load(out0 + c + n), scale0);
-            TVec a2 = TS.Multiply(TS.Load(out0 + c + 2 * n), scale0), a3 = TS.Multiply(TS.Load(out0 + c + 3 * n), scale0);
             TVec b0 = TS.Multiply(TS.Load(out1 + c), scale1), b1 = TS.Multiply(TS.Load(out1 + c + n), scale1);
-            TVec b2 = TS.Multiply(TS.Load(out1 + c + 2 * n), scale1), b3 = TS.Multiply(TS.Load(out1 + c + 3 * n), scale1);
+            TVec e0 = TS.Multiply(TS.Load(out2 + c), scale2), e1 = TS.Multiply(TS.Load(out2 + c + n), scale2);
+            TVec f0 = TS.Multiply(TS.Load(out3 + c), scale3), f1 = TS.Multiply(TS.Load(out3 + c + n), scale3);
             float* v = values + c;
             for (int j = 0; j < keys; j++, v += stride)
             {
-                TVec v0 = TS.Load(v), v1 = TS.Load(v + n), v2 = TS.Load(v + 2 * n), v3 = TS.Load(v + 3 * n);
-                TVec x0 = TS.Create(p0[j]), x1 = TS.Create(p1[j]);
-                a0 = TS.MultiplyAdd(x0, v0, a0);
-                a1 = TS.MultiplyAdd(x0, v1, a1);
-                a2 = TS.MultiplyAdd(x0, v2, a2);
-                a3 = TS.MultiplyAdd(x0, v3, a3);
-                b0 = TS.MultiplyAdd(x1, v0, b0);
-                b1 = TS.MultiplyAdd(x1, v1, b1);
-                b2 = TS.MultiplyAdd(x1, v2, b2);
-                b3 = TS.MultiplyAdd(x1, v3, b3);
+                TVec v0 = TS.Load(v), v1 = TS.Load(v + n);
+                TVec x = TS.Create(p0[j]);
+                a0 = TS.MultiplyAdd(x, v0, a0);
+                a1 = TS.MultiplyAdd(x, v1, a1);
+                x = TS.Create(p1[j]);
+                b0 = TS.MultiplyAdd(x, v0, b0);
+                b1 = TS.MultiplyAdd(x, v1, b1);
+                x = TS.Create(p2[j]);
+                e0 = TS.MultiplyAdd(x, v0, e0);
+                e1 = TS.MultiplyAdd(x, v1, e1);
+                x = TS.Create(p3[j]);
+                f0 = TS.MultiplyAdd(x, v0, f0);
+                f1 = TS.MultiplyAdd(x, v1, f1);
             }
             TS.Store(a0, out0 + c);
             TS.Store(a1, out0 + c + n);
-            TS.Store(a2, out0 + c + 2 * n);
-            TS.Store(a3, out0 + c + 3 * n);
             TS.Store(b0, out1 + c);
             TS.Store(b1, out1 + c + n);
-            TS.Store(b2, out1 + c + 2 * n);
-            TS.Store(b3, out1 + c + 3 * n);
+            TS.Store(e0, out2 + c);
+            TS.Store(e1, out2 + c + n);
+            TS.Store(f0, out3 + c);
+            TS.Store(f1, out3 + c + n);
         }
         for (; c <= d - n; c += n)
         {
             TVec a = TS.Multiply(TS.Load(out0 + c), scale0), b = TS.Multiply(TS.Load(out1 + c), scale1);
+            TVec e = TS.Multiply(TS.Load(out2 + c), scale2), f = TS.Multiply(TS.Load(out3 + c), scale3);
             float* v = values + c;
             for (int j = 0; j < keys; j++, v += stride)
             {
                 TVec value = TS.Load(v);
                 a = TS.MultiplyAdd(TS.Create(p0[j]), value, a);
                 b = TS.MultiplyAdd(TS.Create(p1[j]), value, b);
+                e = TS.MultiplyAdd(TS.Create(p2[j]), value, e);
+                f = TS.MultiplyAdd(TS.Create(p3[j]), value, f);
             }
             TS.Store(a, out0 + c);
             TS.Store(b, out1 + c);
+            TS.Store(e, out2 + c);
+            TS.Store(f, out3 + c);
         }
         for (; c < d; c++)
         {
-            float a = out0[c] * alpha0, b = out1[c] * alpha1;
+            float a = out0[c] * alpha[0], b = out1[c] * alpha[1], e = out2[c] * alpha[2], f = out3[c] * alpha[3];
             float* v = values + c;
             for (int j = 0; j < keys; j++, v += stride)
             {
                 a += p0[j] * *v;
                 b += p1[j] * *v;
+                e += p2[j] * *v;
+                f += p3[j] * *v;
             }
             out0[c] = a;
             out1[c] = b;
+            out2[c] = e;
+            out3[c] = f;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedRt.Kernels.Cpu.Simd;
 
 namespace EmbedRt.Kernels.Cpu.Elementwise;
@@ -20,6 +21,7 @@ internal static unsafe class ElementwiseLoop<TS, TVec> where TS : ISimd<TVec> wh
     }
 
     /// <summary>data[i] = TOp(data[i]); the tail goes through a padded vector so it gets the same arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOp>(float* data, int length) where TOp : IVectorOp<TVec>
     {
         int count = TS.Count, i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedRt.Kernels.Cpu.Elementwise;
 using EmbedRt.Kernels.Cpu.Simd;
 using EmbedRt.Kernels.Cpu.Threading;
@@ -26,6 +27,17 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
 
     /// <summary>Row block: 144 × 256 floats of packed x = 144 KiB, well inside a 1 MiB L2.</summary>
     private const int MaxRowBlock = 24 * Rows;
+
+    /// <summary>
+    /// A task of at most <see cref="FullDepthRows"/> rows whose rows of x fit this many floats (256 KiB) packs
+    /// them over the whole depth at once: each weight panel is then read once, front to back, and the weights
+    /// stream through in one sequential pass that the hardware prefetchers follow. That matters when few rows
+    /// share each weight (short batches): the weights then come from memory, not cache. With more rows the
+    /// L1-sized K blocks win.
+    /// </summary>
+    private const int FullDepthFloats = 1 << 16;
+
+    private const int FullDepthRows = 8 * Rows;
     private static int Columns => MicroKernel<TS, TVec>.Columns;
 
     private readonly WorkerPool _pool;
@@ -39,12 +51,13 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     private int _rowBlock;
     private int _columnBlocks;
     private int _panelsPerBlock;
+    private int _depthBlock;
 
     public GemmJob(WorkerPool pool)
     {
         _pool = pool;
         _packedRows = new AlignedBuffer[pool.Workers];
-        for (int i = 0; i < _packedRows.Length; i++) _packedRows[i] = new AlignedBuffer((long)MaxRowBlock * DepthBlock);
+        for (int i = 0; i < _packedRows.Length; i++) _packedRows[i] = new AlignedBuffer(Math.Max(MaxRowBlock * DepthBlock, FullDepthFloats));
     }
 
     public static int PanelWidth => Columns;
@@ -71,6 +84,7 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         _rowBlock = panelsPerRowBlock * Rows;
         _columnBlocks = columnBlocks;
         _panelsPerBlock = (weights.PanelCount + columnBlocks - 1) / columnBlocks;
+        _depthBlock = Math.Min(rows, _rowBlock) <= FullDepthRows && (long)_rowBlock * weights.InFeatures <= FullDepthFloats ? weights.InFeatures : DepthBlock;
         try
         {
             _pool.Run(this, ((rows + _rowBlock - 1) / _rowBlock) * columnBlocks);
@@ -94,6 +108,7 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TOp>(int task, int worker) where TOp : IVectorOp<TVec>
     {
         var w = _weights!;
@@ -105,14 +120,17 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         float* packed = _packedRows[worker].Pointer;
         float* edge = stackalloc float[Rows * nr];
 
-        for (int depth = 0; depth < k; depth += DepthBlock)
+        for (int depth = 0; depth < k; depth += _depthBlock)
         {
-            int kc = Math.Min(DepthBlock, k - depth);
+            int kc = Math.Min(_depthBlock, k - depth);
             bool accumulate = depth > 0, finish = depth + kc == k;
             PackRows(_x + (long)firstRow * k + depth, k, rowCount, kc, packed);
+            // Every tile of a panel prefetches its slice of the next panel's block (the last panel re-reads its own).
+            int tiles = (rowCount + Rows - 1) / Rows, aheadStep = (2 * TS.Count + tiles - 1) / tiles;
             for (int p = firstPanel; p < endPanel; p++)
             {
                 float* b = w.Panel(p) + (long)depth * nr;
+                float* next = w.Panel(Math.Min(p + 1, w.PanelCount - 1)) + (long)depth * nr;
                 int column = p * nr, columns = Math.Min(nr, n - column);
                 float* bias = w.Bias + column;
                 for (int r = 0; r < rowCount; r += Rows)
@@ -120,14 +138,15 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
                     int tileRows = Math.Min(Rows, rowCount - r);
                     float* a = packed + r * kc;
                     float* c = _y + (long)(firstRow + r) * n + column;
-                    if (tileRows == Rows && columns == nr)
+                    float* ahead = next + (long)(r / Rows) * aheadStep * kc;
+                    if (columns == nr)
                     {
-                        MicroKernel<TS, TVec>.Tile<TOp>(kc, a, b, c, n, bias, accumulate, finish);
+                        MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, c, n, bias, accumulate, finish, ahead, aheadStep);
                         continue;
                     }
-                    // Edge tile: compute the full tile in a scratch tile, copy back the part inside C.
+                    // Edge tile: compute the full width in a scratch tile, copy back the part inside C.
                     if (accumulate) CopyTile(c, n, edge, nr, tileRows, columns);
-                    MicroKernel<TS, TVec>.Tile<TOp>(kc, a, b, edge, nr, bias, accumulate, finish);
+                    MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, edge, nr, bias, accumulate, finish, ahead, aheadStep);
                     CopyTile(edge, nr, c, n, tileRows, columns);
                 }
             }
@@ -138,6 +157,7 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     /// Packs rows × kc of x (row stride <paramref name="stride"/>) into micro-panels [rows/Rows][kc][Rows];
     /// rows past the end of the last panel are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* x, int stride, int rows, int kc, float* packed)
     {
         for (int r = 0; r < rows; r += Rows, packed += Rows * kc)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmbedRt.Kernels.Cpu.Simd;
 
 namespace EmbedRt.Kernels.Cpu.Normalization;
@@ -9,6 +10,7 @@ namespace EmbedRt.Kernels.Cpu.Normalization;
 /// </summary>
 internal static unsafe class LayerNorm<TS, TVec> where TS : ISimd<TVec> where TVec : unmanaged
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(float* x, float* residual, float* gamma, float* beta, float eps, int cols, float* y)
     {
         int n = TS.Count, c;

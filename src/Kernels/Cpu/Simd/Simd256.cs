@@ -61,9 +61,9 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> value)
     {
+        // Halve with shuffles in registers rather than extracting lanes one by one.
         var half = Vector128.Max(value.GetLower(), value.GetUpper());
-        float max = half.GetElement(0);
-        for (int i = 1; i < Vector128<float>.Count; i++) max = MathF.Max(max, half.GetElement(i));
-        return max;
+        half = Vector128.Max(half, Vector128.Shuffle(half, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.Max(half, Vector128.Shuffle(half, Vector128.Create(1, 0, 3, 2))).ToScalar();
     }
 }

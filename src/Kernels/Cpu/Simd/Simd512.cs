@@ -60,10 +60,5 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> value)
-    {
-        var half = Vector256.Max(value.GetLower(), value.GetUpper());
-        float max = half.GetElement(0);
-        for (int i = 1; i < Vector256<float>.Count; i++) max = MathF.Max(max, half.GetElement(i));
-        return max;
-    }
+        => Simd256.MaxAcross(Vector256.Max(value.GetLower(), value.GetUpper()));
 }
