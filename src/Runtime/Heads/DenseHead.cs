@@ -1,17 +1,18 @@
 using EmbedRt.Kernels;
+using EmbedRt.Kernels.Reference;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Safetensors;
 
 namespace EmbedRt.Heads;
 
 /// <summary>
-/// A small linear layer of a task head (ColBERT, sparse, classifier), applied to a few rows at a time:
-/// too small to be worth packing for the GEMM kernels, so plain loops with double accumulation.
+/// A small linear layer of a task head (ColBERT, sparse, classifier), applied one row at a time:
+/// too small to be worth packing for the GEMM kernels, so it runs on the reference kernels (double accumulation).
 /// </summary>
 internal sealed class DenseHead
 {
-    private readonly float[] _weight;
-    private readonly float[] _bias;
+    private static readonly ReferenceKernels Kernels = new();
+    private readonly LinearWeights _weights;
 
     public DenseHead(FloatTensor weight, FloatTensor bias, int expectedIn, string source)
     {
@@ -19,8 +20,7 @@ internal sealed class DenseHead
             throw new ModelFormatException(source, $"tensor '{weight.Name}' has shape [{string.Join(", ", weight.Shape)}], expected [*, {expectedIn}]");
         if (bias.Shape.Length != 1 || bias.Shape[0] != weight.Shape[0])
             throw new ModelFormatException(source, $"tensor '{bias.Name}' has shape [{string.Join(", ", bias.Shape)}], expected [{weight.Shape[0]}]");
-        _weight = weight.Data.ToArray();
-        _bias = bias.Data.ToArray();
+        _weights = Kernels.PrepareLinear(weight.Data.Span, bias.Data.Span, weight.Shape[0], expectedIn);
         OutFeatures = weight.Shape[0];
         InFeatures = expectedIn;
     }
@@ -29,14 +29,6 @@ internal sealed class DenseHead
     public int InFeatures { get; }
 
     /// <summary>output = activation(W·input + b) for one row.</summary>
-    public void Apply(ReadOnlySpan<float> input, Span<float> output, Activation activation = Activation.None)
-    {
-        for (int o = 0; o < OutFeatures; o++)
-        {
-            var row = _weight.AsSpan(o * InFeatures, InFeatures);
-            double sum = _bias[o];
-            for (int i = 0; i < InFeatures; i++) sum += (double)row[i] * input[i];
-            output[o] = (float)ScalarMath.Activate(sum, activation);
-        }
-    }
+    public void Apply(ReadOnlySpan<float> input, Span<float> output, Activation activation = Activation.None) =>
+        Kernels.Linear(input, 1, _weights, output, activation);
 }
