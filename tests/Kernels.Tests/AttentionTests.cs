@@ -8,10 +8,11 @@ public class AttentionTests
     /// <summary>Float accumulation and a 2-ulp exp keep NMSE near 1e-13; a masking or rescaling bug is ≫ 1e-4.</summary>
     private const double MaxNmse = 1e-9;
 
-    // Sequence-length mixes: single tokens, lengths around the 64-row key/query tiles, an empty sequence.
+    // Sequence-length mixes: single tokens, lengths around the 64-row key/query tiles, an empty sequence, and
+    // few sequences (split into head groups and query chunks across threads) next to many (one task each).
     private static readonly int[][] Mixes =
     [
-        [1], [1, 1, 1], [3, 17, 1, 64], [65, 1, 130], [200], [5, 0, 63, 129],
+        [1], [1, 1, 1], [3, 17, 1, 64], [65, 1, 130], [200], [5, 0, 63, 129], [7, 66, 2, 9, 128, 31, 64, 65, 1],
     ];
 
     public static TheoryData<CpuTier, int, int, int, float> CaseData()

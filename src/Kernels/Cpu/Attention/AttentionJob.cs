@@ -4,16 +4,22 @@ using EmbedRt.Kernels.Cpu.Threading;
 namespace EmbedRt.Kernels.Cpu.Attention;
 
 /// <summary>
-/// Spreads <see cref="FlashAttention{TS,TVec}"/> over the pool: one task per (block of query rows, head) of every
-/// sequence, so a single long sequence still keeps every worker busy. Scratch grows with the head size only.
+/// Spreads <see cref="FlashAttention{TS,TVec}"/> over the pool. A task is one sequence with all its heads
+/// when the batch has enough sequences to keep every worker busy: the sequence's fused QKV rows are then read
+/// from memory once and every head after the first finds them in cache. With fewer sequences (one long input
+/// on many cores) each sequence is split into groups of heads, and past one task per head into chunks of query
+/// blocks; every task gathers the keys and values of its heads itself. Scratch grows with the longest
+/// sequence times the head size: linear in length.
 /// </summary>
 internal sealed unsafe class AttentionJob<TS, TVec> : ParallelJob where TS : ISimd<TVec> where TVec : unmanaged
 {
     private const int QueryBlock = FlashAttention<TS, TVec>.QueryBlock;
+    private const int TasksPerWorker = 2;
     private readonly WorkerPool _pool;
     private readonly AlignedBuffer?[] _scratch;
     private int[] _offsets = new int[2];
-    private int[] _firstBlock = new int[2];
+    private int[] _firstTask = new int[2];
+    private int _headGroups;
     private int _sequences;
     private float* _qkv;
     private float* _context;
@@ -33,36 +39,49 @@ internal sealed unsafe class AttentionJob<TS, TVec> : ParallelJob where TS : ISi
         if (_offsets.Length < sequences + 1)
         {
             _offsets = new int[sequences + 1];
-            _firstBlock = new int[sequences + 1];
+            _firstTask = new int[sequences + 1];
         }
         sequenceOffsets.CopyTo(_offsets);
-        _firstBlock[0] = 0;
+        int piecesPerSequence = Math.Max(1, (TasksPerWorker * _pool.Workers + sequences - 1) / sequences);
+        _headGroups = Math.Min(heads, piecesPerSequence);
+        int chunkTarget = (piecesPerSequence + heads - 1) / heads;
+        int longest = 0;
+        _firstTask[0] = 0;
         for (int s = 0; s < sequences; s++)
-            _firstBlock[s + 1] = _firstBlock[s] + (_offsets[s + 1] - _offsets[s] + QueryBlock - 1) / QueryBlock;
-        long length = FlashAttention<TS, TVec>.ScratchLength(headDim);
-        for (int w = 0; w < _scratch.Length; w++) _scratch[w] = AlignedBuffer.AtLeast(_scratch[w], length);
+        {
+            int length = _offsets[s + 1] - _offsets[s];
+            longest = Math.Max(longest, length);
+            _firstTask[s + 1] = _firstTask[s] + _headGroups * Chunks(length, chunkTarget);
+        }
+        long scratch = FlashAttention<TS, TVec>.ScratchLength((heads + _headGroups - 1) / _headGroups, headDim, longest);
+        for (int w = 0; w < _scratch.Length; w++) _scratch[w] = AlignedBuffer.AtLeast(_scratch[w], scratch);
 
         _sequences = sequences;
         _qkv = qkv;
         _context = context;
         _heads = heads;
         _headDim = headDim;
-        _pool.Run(this, _firstBlock[sequences] * heads);
+        _pool.Run(this, _firstTask[sequences]);
     }
+
+    private static int Chunks(int length, int target) => Math.Max(1, Math.Min(target, (length + QueryBlock - 1) / QueryBlock));
 
     public override void Execute(int task, int worker)
     {
-        int block = task / _heads, head = task % _heads;
-        // The sequence owning this block: the last s with _firstBlock[s] <= block.
+        // The sequence owning this task: the last s with _firstTask[s] <= task.
         int low = 0, high = _sequences - 1;
         while (low < high)
         {
             int mid = (low + high + 1) >> 1;
-            if (_firstBlock[mid] <= block) low = mid; else high = mid - 1;
+            if (_firstTask[mid] <= task) low = mid; else high = mid - 1;
         }
-        int start = _offsets[low];
-        int firstQuery = (block - _firstBlock[low]) * QueryBlock;
-        FlashAttention<TS, TVec>.Block(_qkv, _context, _heads, _headDim, head, start, _offsets[low + 1] - start,
-            firstQuery, _scratch[worker]!.Pointer);
+        int start = _offsets[low], length = _offsets[low + 1] - start;
+        int chunks = (_firstTask[low + 1] - _firstTask[low]) / _headGroups;
+        int local = task - _firstTask[low], group = local % _headGroups, chunk = local / _headGroups;
+        int blocks = (length + QueryBlock - 1) / QueryBlock;
+        int firstQuery = (int)((long)chunk * blocks / chunks) * QueryBlock;
+        int endQuery = Math.Min(length, (int)((long)(chunk + 1) * blocks / chunks) * QueryBlock);
+        FlashAttention<TS, TVec>.Run(_qkv, _context, _heads, _headDim, group * _heads / _headGroups,
+            (group + 1) * _heads / _headGroups, start, length, firstQuery, endQuery, _scratch[worker]!.Pointer);
     }
 }

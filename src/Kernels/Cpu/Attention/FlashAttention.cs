@@ -4,97 +4,153 @@ using EmbedRt.Kernels.Cpu.Simd;
 namespace EmbedRt.Kernels.Cpu.Attention;
 
 /// <summary>
-/// Flash-style attention for one (sequence, head, block of query rows): keys and values are streamed in tiles
-/// of <see cref="KeyBlock"/> rows with an online softmax (running max m, running sum l, output rescaled by
-/// e^(m_old − m_new) whenever the max grows), so memory is O(block²) whatever the sequence length.
-/// Query rows are processed in pairs (scores) and fours (values) so each loaded K/V vector feeds several FMA chains. Like every kernel body,
-/// the methods are compiled fully optimized from their first call (AggressiveOptimization): a single embedding
-/// call must not run through unoptimized tier-0 code, and profile-guided recompilation only ever made them slower.
+/// Flash-style attention for one sequence, a group of its heads and a range of its query rows. First the
+/// group's Q (pre-scaled by 1/√d), K (transposed) and V are gathered per head into contiguous scratch in one
+/// pass over the sequence's fused QKV rows, front to back: read head by head, rows 3·hidden floats apart
+/// defeat the hardware prefetcher and the TLB. Then each block of <see cref="QueryBlock"/> query rows streams
+/// the keys and values in tiles of <see cref="KeyBlock"/> with an online softmax (running max m, running sum l,
+/// output rescaled by e^(m_old − m_new) whenever the max grows), so no seq × seq buffer exists whatever the
+/// length. Query rows are processed in pairs (scores) and fours (values) so each loaded K/V vector feeds
+/// several FMA chains. Like every kernel body, the methods are compiled fully optimized from their first call
+/// (AggressiveOptimization): a single embedding call must not run through unoptimized tier-0 code, and
+/// profile-guided recompilation only ever made them slower.
 /// </summary>
 internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> where TVec : unmanaged
 {
     public const int QueryBlock = 64;
     public const int KeyBlock = 64;
-
-    /// <summary>Scratch floats one worker needs for head size <paramref name="headDim"/>.</summary>
-    public static long ScratchLength(int headDim) => 2L * QueryBlock * headDim + (long)headDim * KeyBlock + QueryBlock * KeyBlock + 3 * QueryBlock;
+    private const int TransposeRows = 16;
 
     /// <summary>
-    /// Writes the context rows [firstQuery, firstQuery + QueryBlock) ∩ sequence of one head: qkv is the packed
-    /// [tokens, 3·hidden] input, context the [tokens, hidden] output, the sequence owns rows
-    /// [start, start + length), scratch holds <see cref="ScratchLength"/> floats.
+    /// Scratch floats one worker needs for <paramref name="groupHeads"/> heads of size <paramref name="headDim"/>
+    /// and sequences up to <paramref name="longest"/> tokens.
+    /// </summary>
+    public static long ScratchLength(int groupHeads, int headDim, int longest) =>
+        groupHeads * HeadScratch(headDim, longest) + QueryBlock * (2L * headDim + KeyBlock + 2 + TS.Count);
+
+    private static long HeadScratch(int d, int length) => (long)d * (PaddedQueries(length) + PaddedKeys(length) + length);
+
+    private static int PaddedKeys(int length) => (length + KeyBlock - 1) / KeyBlock * KeyBlock;
+
+    private static int PaddedQueries(int length) => (length + 3) & ~3;
+
+    /// <summary>
+    /// Writes the context rows [firstQuery, endQuery) of heads [firstHead, endHead) of one sequence: qkv is the
+    /// packed [tokens, 3·hidden] input, context the [tokens, hidden] output, the sequence owns rows
+    /// [start, start + length), scratch holds <see cref="ScratchLength"/> floats for endHead − firstHead heads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Block(float* qkv, float* context, int heads, int headDim, int head, int start, int length,
-        int firstQuery, float* scratch)
+    public static void Run(float* qkv, float* context, int heads, int headDim, int firstHead, int endHead,
+        int start, int length, int firstQuery, int endQuery, float* scratch)
     {
-        int d = headDim, hidden = heads * headDim, stride = 3 * hidden;
-        int queries = Math.Min(QueryBlock, length - firstQuery);
-        int paddedQueries = (queries + 3) & ~3;
-        float* q = scratch;
-        float* keysT = q + QueryBlock * d;
-        float* scores = keysT + d * KeyBlock;
-        float* output = scores + QueryBlock * KeyBlock;
-        float* runningMax = output + QueryBlock * d;
-        float* runningSum = runningMax + QueryBlock;
-        float* rescale = runningSum + QueryBlock;
-
-        float scale = 1f / MathF.Sqrt(d);
-        for (int i = 0; i < paddedQueries; i++)
+        int d = headDim, hidden = heads * d, keyStride = PaddedKeys(length);
+        long headScratch = HeadScratch(d, length);
+        float* blockScratch = scratch + (endHead - firstHead) * headScratch;
+        Gather(qkv + (long)start * 3 * hidden, hidden, d, firstHead, endHead, length, headScratch, scratch);
+        for (int head = firstHead; head < endHead; head++)
         {
-            float* row = q + i * d;
-            if (i < queries)
-            {
-                float* source = qkv + (long)(start + firstQuery + i) * stride + head * d;
-                for (int c = 0; c < d; c++) row[c] = source[c] * scale;
-            }
-            else
-            {
-                new Span<float>(row, d).Clear();
-            }
-            new Span<float>(output + i * d, d).Clear();
-            runningMax[i] = float.NegativeInfinity;
-            runningSum[i] = 0f;
+            float* q = scratch + (head - firstHead) * headScratch;
+            float* keysT = q + (long)d * PaddedQueries(length);
+            float* values = keysT + (long)d * keyStride;
+            float* output = context + (long)start * hidden + head * d;
+            for (int first = firstQuery; first < endQuery; first += QueryBlock)
+                Block(q + (long)first * d, Math.Min(QueryBlock, endQuery - first), keysT, keyStride, values, length, d,
+                    output + (long)first * hidden, hidden, blockScratch);
         }
+    }
 
-        float* keyBase = qkv + (long)start * stride + hidden + head * d;
-        float* valueBase = keyBase + hidden;
+    /// <summary>
+    /// Per head of the group: q [PaddedQueries, d] scaled by 1/√d (padding rows zero), keysT [d, PaddedKeys]
+    /// (padding columns zero), values [length, d]; the head's three parts follow each other in scratch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather(float* rows, int hidden, int d, int firstHead, int endHead, int length, long headScratch,
+        float* scratch)
+    {
+        int stride = 3 * hidden, keyStride = PaddedKeys(length), paddedQueries = PaddedQueries(length);
+        float scale = 1f / MathF.Sqrt(d);
+        for (int j0 = 0; j0 < length; j0 += TransposeRows)
+        {
+            int count = Math.Min(TransposeRows, length - j0);
+            for (int j = j0; j < j0 + count; j++)
+            {
+                float* row = rows + (long)j * stride;
+                for (int head = firstHead; head < endHead; head++)
+                {
+                    float* q = scratch + (head - firstHead) * headScratch;
+                    float* values = q + (long)d * (paddedQueries + keyStride);
+                    Scale(row + head * d, scale, q + (long)j * d, d);
+                    Scale(row + 2 * hidden + head * d, 1f, values + (long)j * d, d);
+                }
+            }
+            // K is transposed a few rows at a time while they are in L1, so that each store run fills one
+            // cache line of keysT instead of touching d lines per row.
+            for (int head = firstHead; head < endHead; head++)
+            {
+                float* keysT = scratch + (head - firstHead) * headScratch + (long)d * paddedQueries + j0;
+                float* source = rows + (long)j0 * stride + hidden + head * d;
+                for (int c = 0; c < d; c++, keysT += keyStride)
+                    for (int j = 0; j < count; j++) keysT[j] = source[(long)j * stride + c];
+            }
+        }
+        for (int head = firstHead; head < endHead; head++)
+        {
+            float* q = scratch + (head - firstHead) * headScratch;
+            float* keysT = q + (long)d * paddedQueries;
+            new Span<float>(q + (long)length * d, (paddedQueries - length) * d).Clear();
+            if (keyStride > length)
+                for (int c = 0; c < d; c++) new Span<float>(keysT + (long)c * keyStride + length, keyStride - length).Clear();
+        }
+    }
+
+    /// <summary>
+    /// Context rows for <paramref name="queries"/> query rows starting at <paramref name="q"/> (padded to a
+    /// multiple of four with zero rows), written to <paramref name="output"/> with rows <paramref name="outputStride"/> apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block(float* q, int queries, float* keysT, int keyStride, float* values, int length, int d,
+        float* output, int outputStride, float* scratch)
+    {
+        int paddedQueries = (queries + 3) & ~3;
+        float* scores = scratch;
+        float* accumulator = scores + QueryBlock * KeyBlock;
+        float* runningMax = accumulator + QueryBlock * d;
+        float* rescale = runningMax + QueryBlock;
+        float* runningSums = rescale + QueryBlock;
+        new Span<float>(accumulator, paddedQueries * d).Clear();
+        new Span<float>(runningMax, paddedQueries).Fill(float.NegativeInfinity);
+        new Span<float>(runningSums, paddedQueries * TS.Count).Clear();
+
         for (int firstKey = 0; firstKey < length; firstKey += KeyBlock)
         {
             int keys = Math.Min(KeyBlock, length - firstKey);
-            TransposeKeys(keyBase + (long)firstKey * stride, stride, d, keys, keysT);
-            Scores(q, keysT, scores, paddedQueries, d);
+            Scores(q, keysT + firstKey, keyStride, scores, paddedQueries, d);
             for (int i = 0; i < paddedQueries; i++)
-                rescale[i] = SoftmaxStep(scores + i * KeyBlock, keys, runningMax + i, runningSum + i);
+                rescale[i] = SoftmaxStep(scores + i * KeyBlock, keys, runningMax + i, runningSums + i * TS.Count);
             for (int i = 0; i < paddedQueries; i += 4)
-                AccumulateValues(scores + i * KeyBlock, output + i * d, rescale + i, valueBase + (long)firstKey * stride, stride, keys, d);
+                AccumulateValues(scores + i * KeyBlock, accumulator + i * d, rescale + i, values + (long)firstKey * d, d, keys, d);
         }
 
         for (int i = 0; i < queries; i++)
-        {
-            float* destination = context + (long)(start + firstQuery + i) * hidden + head * d;
-            float inverse = 1f / runningSum[i];
-            float* row = output + i * d;
-            for (int c = 0; c < d; c++) destination[c] = row[c] * inverse;
-        }
+            Scale(accumulator + i * d, 1f / TS.Sum(TS.Load(runningSums + i * TS.Count)), output + (long)i * outputStride, d);
     }
 
-    /// <summary>keysT[c, j] = K[j, c]; columns past <paramref name="keys"/> are zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeKeys(float* keys0, int stride, int d, int keys, float* keysT)
+    /// <summary>destination[c] = source[c]·factor for c &lt; count (rows of a head are too short for a copy call to pay).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale(float* source, float factor, float* destination, int count)
     {
-        for (int j = 0; j < keys; j++)
-        {
-            float* source = keys0 + (long)j * stride;
-            for (int c = 0; c < d; c++) keysT[c * KeyBlock + j] = source[c];
-        }
-        if (keys == KeyBlock) return;
-        for (int c = 0; c < d; c++) new Span<float>(keysT + c * KeyBlock + keys, KeyBlock - keys).Clear();
+        int n = TS.Count, c = 0;
+        TVec f = TS.Create(factor);
+        for (; c <= count - n; c += n) TS.Store(TS.Multiply(TS.Load(source + c), f), destination + c);
+        for (; c < count; c++) destination[c] = source[c] * factor;
     }
 
-    /// <summary>scores[i, j] = q[i] · k[j] (q pre-scaled), two query rows × 4 vectors of keys at a time.</summary>
+    /// <summary>
+    /// scores[i, j] = q[i] · k[j] for one tile of <see cref="KeyBlock"/> keys (q pre-scaled; keysT rows are
+    /// <paramref name="keyStride"/> apart), two query rows × 4 vectors of keys at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scores(float* q, float* keysT, float* scores, int rows, int d)
+    private static void Scores(float* q, float* keysT, int keyStride, float* scores, int rows, int d)
     {
         int n = TS.Count;
         for (int i = 0; i < rows; i += 2)
@@ -105,7 +161,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
                 TVec a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
                 TVec b0 = TS.Zero, b1 = TS.Zero, b2 = TS.Zero, b3 = TS.Zero;
                 float* k = keysT + j;
-                for (int c = 0; c < d; c++, k += KeyBlock)
+                for (int c = 0; c < d; c++, k += keyStride)
                 {
                     TVec k0 = TS.Load(k), k1 = TS.Load(k + n), k2 = TS.Load(k + 2 * n), k3 = TS.Load(k + 3 * n);
                     TVec x0 = TS.Create(q0[c]), x1 = TS.Create(q1[c]);
@@ -132,11 +188,12 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     }
 
     /// <summary>
-    /// Turns one row of scores into e^(s − m_new) in place, folds it into the running max and sum, and returns
-    /// the factor e^(m_old − m_new) by which the row's partial output must be rescaled.
+    /// Turns one row of scores into e^(s − m_new) in place, folds it into the running max and into the row's
+    /// running sum (kept as a vector of partial sums, reduced once at the end of the block), and returns the
+    /// factor e^(m_old − m_new) by which the row's partial output must be rescaled.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float SoftmaxStep(float* row, int keys, float* runningMax, float* runningSum)
+    private static float SoftmaxStep(float* row, int keys, float* runningMax, float* runningSums)
     {
         int n = TS.Count;
         for (int j = keys; j < KeyBlock; j++) row[j] = float.NegativeInfinity;
@@ -154,7 +211,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
         }
         float alpha = MathF.Exp(oldMax - newMax);
         *runningMax = newMax;
-        *runningSum = *runningSum * alpha + TS.Sum(sum);
+        TS.Store(TS.MultiplyAdd(TS.Load(runningSums), TS.Create(alpha), sum), runningSums);
         return alpha;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace EmbedRt.Kernels.Cpu.Simd;
 
@@ -48,7 +49,9 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> value, Vector512<float> exponent)
-        => value * Vector512.ShiftLeft(Vector512.ConvertToInt32(exponent) + Vector512.Create(127), 23).AsSingle();
+        => Avx512F.IsSupported
+            ? Avx512F.Scale(value, exponent) // vscalefps: one instruction instead of convert, add, shift, multiply
+            : value * Vector512.ShiftLeft(Vector512.ConvertToInt32(exponent) + Vector512.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SelectWhereLess(Vector512<float> left, Vector512<float> right,
