@@ -28,6 +28,24 @@ public interface IKernels
         ReadOnlySpan<float> beta, float eps, int rows, int cols, Span<float> y);
 
     /// <summary>
+    /// The embedding layer, gather and normalization in one pass per token:
+    /// y[t] = LayerNorm(word[ids[t]] + position[positions[t]] + tokenType[typeIds[t]])·gamma + beta, each table
+    /// row-major with <paramref name="cols"/> columns, one output row per token. An index outside its table
+    /// throws <see cref="ArgumentOutOfRangeException"/> naming the token.
+    /// </summary>
+    void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
+        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y);
+
+    /// <summary>
+    /// One sentence vector from <paramref name="rows"/> rows of <paramref name="hidden"/> ([rows, cols]): the
+    /// first row (<see cref="TokenPooling.First"/>) or the mean of all rows (<see cref="TokenPooling.Mean"/>),
+    /// then, if <paramref name="normalize"/>, scaled to unit L2 norm (a zero vector stays zero), into
+    /// <paramref name="output"/> (cols values).
+    /// </summary>
+    void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output);
+
+    /// <summary>
     /// Multi-head self-attention over a packed batch of variable-length sequences (no padding).
     /// <paramref name="qkv"/> is [tokens, 3·heads·headDim], each row holding Q | K | V, each of those split
     /// into heads of <paramref name="headDim"/> columns. Sequence s owns rows
@@ -53,6 +71,15 @@ public enum Activation
     Relu,
     /// <summary>tanh(x) (classification heads).</summary>
     Tanh,
+}
+
+/// <summary>How <see cref="IKernels.Pool"/> reduces a sequence's rows to one vector.</summary>
+public enum TokenPooling
+{
+    /// <summary>The first row (the CLS token).</summary>
+    First,
+    /// <summary>The mean of the rows.</summary>
+    Mean,
 }
 
 /// <summary>A linear layer's weights in whatever layout the kernel set that prepared them wants.</summary>

@@ -1,3 +1,4 @@
+using EmbedRt.Kernels;
 using EmbedRt.Heads;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Config;
@@ -95,25 +96,30 @@ public sealed class EmbeddingModel : IDisposable
         var prepared = _preparer.Prepare(inputs, promptText, excludePrompt);
 
         int h = Dimension;
-        var sums = new float[inputs.Count][];
-        var counts = new int[inputs.Count];
-        var pooled = new float[h];
+        var kernels = _loaded.Kernels;
+        var pooling = Heads.Pooling.ToTokenPooling(Pooling);
+        var vectors = new float[inputs.Count][];
+        var windows = new int[inputs.Count];
+        foreach (var input in prepared) windows[input.Owner]++;
         _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
         {
             var input = prepared[index];
             int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-            Heads.Pooling.Pool(hidden, h, skip, ids.Length, Pooling, pooled);
-            var sum = sums[input.Owner] ??= new float[h];
-            for (int c = 0; c < h; c++) sum[c] += pooled[c];
-            counts[input.Owner]++;
+            var vector = vectors[input.Owner] ??= new float[h];
+            if (windows[input.Owner] == 1)
+            {
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, Normalize, vector);
+                return;
+            }
+            // Several windows of one long input: the mean of their (unnormalized) vectors, normalized below.
+            Span<float> pooled = stackalloc float[h];
+            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
+            for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
         });
-        for (int i = 0; i < sums.Length; i++)
-        {
-            // Several windows of one long input: the mean of their vectors.
-            if (counts[i] > 1) for (int c = 0; c < h; c++) sums[i][c] /= counts[i];
-            if (Normalize) Heads.Pooling.Normalize(sums[i]);
-        }
-        return sums;
+        if (Normalize)
+            for (int i = 0; i < vectors.Length; i++)
+                if (windows[i] > 1) Heads.Pooling.Normalize(vectors[i]);
+        return vectors;
     }
 
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>
@@ -121,21 +127,22 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var handler = new PoolingHandler(new float[encodings.Count][], Dimension, Pooling, Normalize);
+        var handler = new PoolingHandler(new float[encodings.Count][], _loaded.Kernels, Dimension,
+            Heads.Pooling.ToTokenPooling(Pooling), Normalize);
         _runner.Run(encodings, ref handler);
         return handler.Results;
     }
 
     /// <summary>Pools each input into its own new vector: the hot path allocates only the returned vectors.</summary>
-    private readonly struct PoolingHandler(float[][] results, int dimension, PoolingMode pooling, bool normalize) : ISequenceHandler
+    private readonly struct PoolingHandler(float[][] results, IKernels kernels, int dimension, TokenPooling pooling, bool normalize)
+        : ISequenceHandler
     {
         public float[][] Results => results;
 
         public void Handle(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden)
         {
             var vector = new float[dimension];
-            Heads.Pooling.Pool(hidden, dimension, 0, ids.Length, pooling, vector);
-            if (normalize) Heads.Pooling.Normalize(vector);
+            kernels.Pool(hidden, ids.Length, dimension, pooling, normalize, vector);
             results[inputIndex] = vector;
         }
     }

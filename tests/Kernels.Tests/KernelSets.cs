@@ -28,6 +28,16 @@ public static class KernelSets
         return data;
     }
 
+    /// <summary>The reference and every runnable tier (one thread), by name: for behaviour both sets must share.</summary>
+    public static TheoryData<string> AllKernelSets()
+    {
+        var data = new TheoryData<string> { Reference.Name };
+        foreach (var tier in Tiers) data.Add(tier.ToString());
+        return data;
+    }
+
+    public static IKernels ByName(string name) => name == Reference.Name ? Reference : Get(Enum.Parse<CpuTier>(name), 1);
+
     /// <summary>ggml test-backend-ops' metric: Σ(a − b)² / Σb², normalized so it is independent of scale.</summary>
     public static double NormalizedMse(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
     {

@@ -7,7 +7,8 @@ namespace EmbedRt.Kernels.Cpu;
 
 /// <summary>
 /// Fast CPU kernels: packed-weight GEMM with a register-blocked FMA micro-kernel and fused epilogue,
-/// flash-style attention, fused add + LayerNorm, vectorized activations. Every kernel body is written once over
+/// flash-style attention, fused add + LayerNorm, fused embedding gather + LayerNorm, fused pooling + L2
+/// normalization, vectorized activations. Every kernel body is written once over
 /// <see cref="ISimd{TVec}"/>; the width is chosen here, once, from what the hardware accelerates
 /// (<see cref="BestTier"/>). Work is spread over a persistent pool of <see cref="Threads"/> threads (the
 /// calling thread included). Calls on one instance are serialized; use one instance per concurrent caller
@@ -116,6 +117,34 @@ public sealed class CpuKernels : IKernels, IDisposable
             if (_v512 is not null) _v512.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
             else if (_v256 is not null) _v256.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
             else _scalar!.AddLayerNorm(x, residual, gamma, beta, eps, rows, cols, y);
+        }
+    }
+
+    /// <inheritdoc />
+    public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
+        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
+    {
+        KernelChecks.Embedding(ids, positions, typeIds, word.Length, position.Length, tokenType.Length, gamma.Length,
+            beta.Length, cols, y.Length);
+        if (ids.IsEmpty) return;
+        lock (_gate)
+        {
+            if (_v512 is not null) _v512.EmbeddingLayerNorm(ids, positions, typeIds, word, position, tokenType, gamma, beta, eps, cols, y);
+            else if (_v256 is not null) _v256.EmbeddingLayerNorm(ids, positions, typeIds, word, position, tokenType, gamma, beta, eps, cols, y);
+            else _scalar!.EmbeddingLayerNorm(ids, positions, typeIds, word, position, tokenType, gamma, beta, eps, cols, y);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output)
+    {
+        KernelChecks.Pool(hidden.Length, rows, cols, pooling, output.Length);
+        switch (Tier)
+        {
+            case CpuTier.Vector512: TieredKernels<Simd512, Vector512<float>>.Pool(hidden, rows, cols, pooling, normalize, output); break;
+            case CpuTier.Vector256: TieredKernels<Simd256, Vector256<float>>.Pool(hidden, rows, cols, pooling, normalize, output); break;
+            default: TieredKernels<SimdScalar, float>.Pool(hidden, rows, cols, pooling, normalize, output); break;
         }
     }
 

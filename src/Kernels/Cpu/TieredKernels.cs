@@ -2,6 +2,7 @@ using EmbedRt.Kernels.Cpu.Attention;
 using EmbedRt.Kernels.Cpu.Elementwise;
 using EmbedRt.Kernels.Cpu.Gemm;
 using EmbedRt.Kernels.Cpu.Normalization;
+using EmbedRt.Kernels.Cpu.Pooling;
 using EmbedRt.Kernels.Cpu.Simd;
 using EmbedRt.Kernels.Cpu.Threading;
 
@@ -16,12 +17,14 @@ internal sealed unsafe class TieredKernels<TS, TVec> where TS : ISimd<TVec> wher
     private readonly GemmJob<TS, TVec> _gemm;
     private readonly AttentionJob<TS, TVec> _attention;
     private readonly LayerNormJob<TS, TVec> _layerNorm;
+    private readonly EmbeddingLayerNormJob<TS, TVec> _embedding;
 
     public TieredKernels(WorkerPool pool)
     {
         _gemm = new GemmJob<TS, TVec>(pool);
         _attention = new AttentionJob<TS, TVec>(pool);
         _layerNorm = new LayerNormJob<TS, TVec>(pool);
+        _embedding = new EmbeddingLayerNormJob<TS, TVec>(pool);
     }
 
     public static int PanelWidth => GemmJob<TS, TVec>.PanelWidth;
@@ -42,6 +45,29 @@ internal sealed unsafe class TieredKernels<TS, TVec> where TS : ISimd<TVec> wher
         fixed (float* pb = beta)
         fixed (float* py = y)
             _layerNorm.Run(px, residual.IsEmpty ? null : pr, pg, pb, eps, rows, cols, py);
+    }
+
+    public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
+        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
+    {
+        fixed (int* pi = ids)
+        fixed (int* pp = positions)
+        fixed (int* pt = typeIds)
+        fixed (float* pw = word)
+        fixed (float* ppos = position)
+        fixed (float* ptt = tokenType)
+        fixed (float* pg = gamma)
+        fixed (float* pb = beta)
+        fixed (float* py = y)
+            _embedding.Run(pi, pp, pt, pw, ppos, ptt, pg, pb, eps, ids.Length, cols, py);
+    }
+
+    public static void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output)
+    {
+        fixed (float* ph = hidden)
+        fixed (float* po = output)
+            SequencePooling<TS, TVec>.Run(ph, rows, cols, pooling, normalize, po);
     }
 
     public void Attention(ReadOnlySpan<float> qkv, ReadOnlySpan<int> sequenceOffsets, int heads, int headDim, Span<float> context)

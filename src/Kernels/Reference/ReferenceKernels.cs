@@ -41,20 +41,59 @@ public sealed class ReferenceKernels : IKernels
         var sum = new double[cols];
         for (int r = 0; r < rows; r++)
         {
-            double mean = 0;
-            for (int c = 0; c < cols; c++)
-            {
-                double v = x[r * cols + c] + (residual.IsEmpty ? 0.0 : residual[r * cols + c]);
-                sum[c] = v;
-                mean += v;
-            }
-            mean /= cols;
-            double variance = 0;
-            for (int c = 0; c < cols; c++) variance += (sum[c] - mean) * (sum[c] - mean);
-            variance /= cols;
-            double inv = 1.0 / Math.Sqrt(variance + eps);
-            for (int c = 0; c < cols; c++) y[r * cols + c] = (float)((sum[c] - mean) * inv * gamma[c] + beta[c]);
+            for (int c = 0; c < cols; c++) sum[c] = x[r * cols + c] + (residual.IsEmpty ? 0.0 : residual[r * cols + c]);
+            NormalizeRow(sum, gamma, beta, eps, y.Slice(r * cols, cols));
         }
+    }
+
+    private static void NormalizeRow(double[] sum, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Span<float> y)
+    {
+        int cols = y.Length;
+        double mean = 0;
+        foreach (double v in sum) mean += v;
+        mean /= cols;
+        double variance = 0;
+        foreach (double v in sum) variance += (v - mean) * (v - mean);
+        variance /= cols;
+        double inv = 1.0 / Math.Sqrt(variance + eps);
+        for (int c = 0; c < cols; c++) y[c] = (float)((sum[c] - mean) * inv * gamma[c] + beta[c]);
+    }
+
+    /// <inheritdoc />
+    public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
+        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
+    {
+        KernelChecks.Embedding(ids, positions, typeIds, word.Length, position.Length, tokenType.Length, gamma.Length,
+            beta.Length, cols, y.Length);
+        var sum = new double[cols];
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var w = word.Slice(ids[t] * cols, cols);
+            var p = position.Slice(positions[t] * cols, cols);
+            var k = tokenType.Slice(typeIds[t] * cols, cols);
+            for (int c = 0; c < cols; c++) sum[c] = (double)w[c] + p[c] + k[c];
+            NormalizeRow(sum, gamma, beta, eps, y.Slice(t * cols, cols));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output)
+    {
+        KernelChecks.Pool(hidden.Length, rows, cols, pooling, output.Length);
+        var sum = new double[cols];
+        int used = pooling == TokenPooling.First ? 1 : rows;
+        for (int r = 0; r < used; r++)
+            for (int c = 0; c < cols; c++) sum[c] += hidden[r * cols + c];
+        double scale = 1.0 / used;
+        if (normalize)
+        {
+            double squares = 0;
+            foreach (double v in sum) squares += v * v;
+            // torch.nn.functional.normalize: v / max(‖v‖, 1e-12), on the mean (the sum scaled by 1/used).
+            scale = 1.0 / Math.Max(Math.Sqrt(squares), used * 1e-12);
+        }
+        for (int c = 0; c < cols; c++) output[c] = (float)(sum[c] * scale);
     }
 
     /// <inheritdoc />

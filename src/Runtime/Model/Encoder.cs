@@ -36,9 +36,11 @@ internal sealed class Encoder
         var qkv = workspace.Qkv.AsSpan(0, tokens * 3 * h);
         var inner = workspace.Inner.AsSpan(0, tokens * _config.Intermediate);
 
-        Embed(batch, workspace.Positions.AsSpan(0, tokens), scratch);
+        var positions = workspace.Positions.AsSpan(0, tokens);
+        ComputePositions(batch, positions);
         var e = _weights.Embeddings;
-        _kernels.AddLayerNorm(scratch, [], e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, tokens, h, hidden);
+        _kernels.EmbeddingLayerNorm(batch.Ids, positions, batch.TypeIds, e.Word.Span, e.Position.Span, e.TokenType.Span,
+            e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, h, hidden);
 
         foreach (var layer in _weights.Layers)
         {
@@ -51,27 +53,6 @@ internal sealed class Encoder
             _kernels.Linear(inner, tokens, layer.Output, scratch, Activation.None);
             _kernels.AddLayerNorm(scratch, hidden, layer.OutputNormGamma.Span, layer.OutputNormBeta.Span,
                 _config.LayerNormEps, tokens, h, hidden);
-        }
-    }
-
-    /// <summary>word + position + token type embeddings, before the embedding LayerNorm.</summary>
-    private void Embed(PackedBatch batch, Span<int> positions, Span<float> output)
-    {
-        int h = _config.Hidden;
-        ComputePositions(batch, positions);
-        var e = _weights.Embeddings;
-        var word = e.Word.Span;
-        var position = e.Position.Span;
-        var tokenType = e.TokenType.Span;
-        var ids = batch.Ids;
-        var typeIds = batch.TypeIds;
-        for (int t = 0; t < ids.Length; t++)
-        {
-            var w = word.Slice(ids[t] * h, h);
-            var p = position.Slice(positions[t] * h, h);
-            var y = tokenType.Slice(typeIds[t] * h, h);
-            var o = output.Slice(t * h, h);
-            for (int c = 0; c < h; c++) o[c] = w[c] + p[c] + y[c];
         }
     }
 

@@ -1,0 +1,48 @@
+using EmbedRt.Kernels.Cpu.Simd;
+using EmbedRt.Kernels.Cpu.Threading;
+
+namespace EmbedRt.Kernels.Cpu.Normalization;
+
+/// <summary>
+/// The embedding layer per token: the word, position and token-type rows are summed straight into the output
+/// row, which <see cref="LayerNorm{TS,TVec}"/> then normalizes in place while it is still in L1.
+/// Indices arrive validated.
+/// </summary>
+internal sealed unsafe class EmbeddingLayerNormJob<TS, TVec>(WorkerPool pool) : RowChunkJob(pool)
+    where TS : ISimd<TVec> where TVec : unmanaged
+{
+    private int* _ids, _positions, _typeIds;
+    private float* _word, _position, _tokenType, _gamma, _beta, _y;
+    private float _eps;
+    private int _cols;
+
+    public void Run(int* ids, int* positions, int* typeIds, float* word, float* position, float* tokenType,
+        float* gamma, float* beta, float eps, int tokens, int cols, float* y)
+    {
+        _ids = ids;
+        _positions = positions;
+        _typeIds = typeIds;
+        _word = word;
+        _position = position;
+        _tokenType = tokenType;
+        _gamma = gamma;
+        _beta = beta;
+        _eps = eps;
+        _cols = cols;
+        _y = y;
+        RunRows(tokens, cols);
+    }
+
+    protected override void Row(int row)
+    {
+        int cols = _cols;
+        float* y = _y + (long)row * cols;
+        float* w = _word + (long)_ids[row] * cols;
+        float* p = _position + (long)_positions[row] * cols;
+        float* k = _tokenType + (long)_typeIds[row] * cols;
+        int n = TS.Count, c = 0;
+        for (; c <= cols - n; c += n) TS.Store(TS.Add(TS.Add(TS.Load(w + c), TS.Load(p + c)), TS.Load(k + c)), y + c);
+        for (; c < cols; c++) y[c] = w[c] + p[c] + k[c];
+        LayerNorm<TS, TVec>.Row(y, null, _gamma, _beta, _eps, cols, y);
+    }
+}

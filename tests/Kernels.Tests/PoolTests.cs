@@ -1,0 +1,68 @@
+using EmbedRt.Kernels.Cpu;
+using EmbedRt.TestKit;
+
+namespace EmbedRt.Kernels.Tests;
+
+public class PoolTests
+{
+    private const double MaxAbsError = 1e-5;
+
+    private static readonly int[] Columns = [1, 3, 17, 63, 65, 127, 129, 383, 384, 1000];
+
+    public static TheoryData<CpuTier, int> CaseData()
+    {
+        var data = new TheoryData<CpuTier, int>();
+        foreach (var tier in KernelSets.Tiers)
+            foreach (int cols in Columns) data.Add(tier, cols);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseData))]
+    public void MatchesReference(CpuTier tier, int cols)
+    {
+        var kernels = KernelSets.Get(tier, 1);
+        foreach (int rows in new[] { 1, 2, 17, 130 })
+        {
+            var hidden = Metrics.Random(rows * cols, rows + cols, 3f);
+            foreach (var pooling in Enum.GetValues<TokenPooling>())
+                foreach (bool normalize in new[] { false, true })
+                {
+                    var expected = new float[cols];
+                    KernelSets.Reference.Pool(hidden, rows, cols, pooling, normalize, expected);
+                    var output = new float[cols];
+                    Array.Fill(output, float.NaN);
+                    kernels.Pool(hidden, rows, cols, pooling, normalize, output);
+                    double error = Metrics.MaxAbsError(output, expected);
+                    Assert.True(error <= MaxAbsError, $"{kernels.Name} rows={rows} cols={cols} {pooling} normalize={normalize}: max |Δ| {error:E2}");
+                }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelSets.AllKernelSets), MemberType = typeof(KernelSets))]
+    public void PoolsOnlyTheGivenRowsAndNormalizes(string kernelSet)
+    {
+        var kernels = KernelSets.ByName(kernelSet);
+        float[] hidden = [3, 4, 1, 0, 100, 100];
+        var output = new float[2];
+        kernels.Pool(hidden, 2, 2, TokenPooling.Mean, false, output);
+        Assert.Equal([2f, 2f], output);
+        kernels.Pool(hidden, 2, 2, TokenPooling.First, true, output);
+        Assert.Equal(0.6f, output[0], 6);
+        Assert.Equal(0.8f, output[1], 6);
+        kernels.Pool(new float[6], 3, 2, TokenPooling.Mean, true, output);
+        Assert.Equal([0f, 0f], output);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelSets.AllKernelSets), MemberType = typeof(KernelSets))]
+    public void RejectsBadArguments(string kernelSet)
+    {
+        var kernels = KernelSets.ByName(kernelSet);
+        Assert.Throws<ArgumentException>(() => kernels.Pool(new float[3], 2, 2, TokenPooling.Mean, false, new float[2]));
+        Assert.Throws<ArgumentException>(() => kernels.Pool(new float[4], 2, 2, TokenPooling.Mean, false, new float[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernels.Pool(new float[4], 0, 2, TokenPooling.Mean, false, new float[2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernels.Pool(new float[4], 2, 2, (TokenPooling)7, false, new float[2]));
+    }
+}
