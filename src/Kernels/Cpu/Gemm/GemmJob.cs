@@ -7,10 +7,12 @@ namespace EmbedRt.Kernels.Cpu.Gemm;
 
 /// <summary>
 /// y = act(x·Wᵀ + b) with W pre-packed (<see cref="PackedLinear"/>). BLIS-style blocking: per task, for each
-/// K block of <see cref="DepthBlock"/>, the task's rows of x are packed into micro-panels (an L2-resident block),
-/// then every B micro-panel of the task's columns (L1-resident, DepthBlock × 2 vectors) sweeps that block
-/// one micro-tile at a time. Tasks are (row block, column block) pairs spread over the worker pool; rows are
-/// split first because every column block re-packs its rows of x.
+/// K block of <see cref="DepthBlock"/>, every B micro-panel of the task's columns (L1-resident, DepthBlock × 2
+/// vectors) sweeps the task's rows of x (an L2-resident block) one micro-tile at a time. x is read in place,
+/// six row streams broadcast by the micro-kernel: packing it into micro-panels first cost up to 8 % of a
+/// GEMM at N = 384 (a scalar transpose per element against N/16 FMAs) and bought nothing measurable, on
+/// either width. Tasks are (row block, column block) pairs spread over the worker pool; rows are split first
+/// so that each weight panel is shared by as many rows as possible.
 /// </summary>
 internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TVec> where TVec : unmanaged
 {
@@ -25,12 +27,12 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     /// </summary>
     private const int DepthBlock = 256;
 
-    /// <summary>Row block: 144 × 256 floats of packed x = 144 KiB, well inside a 1 MiB L2.</summary>
+    /// <summary>Row block: 144 × 256 floats of x = 144 KiB, well inside a 1 MiB L2.</summary>
     private const int MaxRowBlock = 24 * Rows;
 
     /// <summary>
-    /// A task of at most <see cref="FullDepthRows"/> rows whose rows of x fit this many floats (256 KiB) packs
-    /// them over the whole depth at once: each weight panel is then read once, front to back, and the weights
+    /// A task of at most <see cref="FullDepthRows"/> rows whose rows of x fit this many floats (256 KiB) runs
+    /// over the whole depth at once: each weight panel is then read once, front to back, and the weights
     /// stream through in one sequential pass that the hardware prefetchers follow. That matters when few rows
     /// share each weight (short batches): the weights then come from memory, not cache. With more rows the
     /// L1-sized K blocks win.
@@ -41,7 +43,6 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     private static int Columns => MicroKernel<TS, TVec>.Columns;
 
     private readonly WorkerPool _pool;
-    private readonly AlignedBuffer[] _packedRows;
 
     private float* _x;
     private float* _y;
@@ -53,12 +54,7 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     private int _panelsPerBlock;
     private int _depthBlock;
 
-    public GemmJob(WorkerPool pool)
-    {
-        _pool = pool;
-        _packedRows = new AlignedBuffer[pool.Workers];
-        for (int i = 0; i < _packedRows.Length; i++) _packedRows[i] = new AlignedBuffer(Math.Max(MaxRowBlock * DepthBlock, FullDepthFloats));
-    }
+    public GemmJob(WorkerPool pool) => _pool = pool;
 
     public static int PanelWidth => Columns;
 
@@ -117,14 +113,12 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         int rowCount = Math.Min(_rowBlock, _rows - firstRow);
         int firstPanel = task % _columnBlocks * _panelsPerBlock;
         int endPanel = Math.Min(w.PanelCount, firstPanel + _panelsPerBlock);
-        float* packed = _packedRows[worker].Pointer;
         float* edge = stackalloc float[Rows * nr];
 
         for (int depth = 0; depth < k; depth += _depthBlock)
         {
             int kc = Math.Min(_depthBlock, k - depth);
             bool accumulate = depth > 0, finish = depth + kc == k;
-            PackRows(_x + (long)firstRow * k + depth, k, rowCount, kc, packed);
             // Every tile of a panel prefetches its slice of the next panel's block (the last panel re-reads its own).
             int tiles = (rowCount + Rows - 1) / Rows, aheadStep = (2 * TS.Count + tiles - 1) / tiles;
             for (int p = firstPanel; p < endPanel; p++)
@@ -136,44 +130,18 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
                 for (int r = 0; r < rowCount; r += Rows)
                 {
                     int tileRows = Math.Min(Rows, rowCount - r);
-                    float* a = packed + r * kc;
+                    float* a = _x + (long)(firstRow + r) * k + depth;
                     float* c = _y + (long)(firstRow + r) * n + column;
                     float* ahead = next + (long)(r / Rows) * aheadStep * kc;
                     if (columns == nr)
                     {
-                        MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, c, n, bias, accumulate, finish, ahead, aheadStep);
+                        MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, k, b, c, n, bias, accumulate, finish, ahead, aheadStep);
                         continue;
                     }
                     // Edge tile: compute the full width in a scratch tile, copy back the part inside C.
                     if (accumulate) CopyTile(c, n, edge, nr, tileRows, columns);
-                    MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, b, edge, nr, bias, accumulate, finish, ahead, aheadStep);
+                    MicroKernel<TS, TVec>.Tile<TOp>(tileRows, kc, a, k, b, edge, nr, bias, accumulate, finish, ahead, aheadStep);
                     CopyTile(edge, nr, c, n, tileRows, columns);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Packs rows × kc of x (row stride <paramref name="stride"/>) into micro-panels [rows/Rows][kc][Rows];
-    /// rows past the end of the last panel are zero.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRows(float* x, int stride, int rows, int kc, float* packed)
-    {
-        for (int r = 0; r < rows; r += Rows, packed += Rows * kc)
-        {
-            int valid = Math.Min(Rows, rows - r);
-            for (int i = 0; i < Rows; i++)
-            {
-                float* destination = packed + i;
-                if (i < valid)
-                {
-                    float* source = x + (long)(r + i) * stride;
-                    for (int d = 0; d < kc; d++) destination[d * Rows] = source[d];
-                }
-                else
-                {
-                    for (int d = 0; d < kc; d++) destination[d * Rows] = 0f;
                 }
             }
         }

@@ -19,9 +19,10 @@ internal readonly struct SixRows : ITileRows { public static int Value => 6; }
 
 /// <summary>
 /// The register-blocked inner kernel: a <see cref="Rows"/> × (2 vectors) tile of C held in 12 accumulators,
-/// updated with one fused multiply-add per accumulator per k from a packed A micro-panel ([k][Rows], broadcast)
-/// and a packed B micro-panel ([k][2 vectors]). 12 accumulators + 2 B vectors + 1 broadcast fit the 16 AVX2
-/// registers and hide the FMA latency on two pipes (4-cycle latency × 2 pipes needs ≥ 8 chains).
+/// updated with one fused multiply-add per accumulator per k from <see cref="Rows"/> rows of A read in place
+/// (row stride lda, one element of each broadcast per k) and a packed B micro-panel ([k][2 vectors]).
+/// 12 accumulators + 2 B vectors + 1 broadcast fit the 16 AVX2 registers and hide the FMA latency on two
+/// pipes (4-cycle latency × 2 pipes needs ≥ 8 chains).
 /// </summary>
 internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where TVec : unmanaged
 {
@@ -37,18 +38,18 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
     /// that height: a short last row panel then costs its own rows, not a full tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile<TOp>(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
+    public static void Tile<TOp>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
         float* ahead, int aheadStep)
         where TOp : IVectorOp<TVec>
     {
         switch (rows)
         {
-            case 6: Tile<TOp, SixRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
-            case 5: Tile<TOp, FiveRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
-            case 4: Tile<TOp, FourRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
-            case 3: Tile<TOp, ThreeRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
-            case 2: Tile<TOp, TwoRows>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
-            default: Tile<TOp, OneRow>(kc, a, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 6: Tile<TOp, SixRows>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 5: Tile<TOp, FiveRows>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 4: Tile<TOp, FourRows>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 3: Tile<TOp, ThreeRows>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            case 2: Tile<TOp, TwoRows>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
+            default: Tile<TOp, OneRow>(kc, a, lda, b, c, ldc, bias, accumulate, finish, ahead, aheadStep); break;
         }
     }
 
@@ -63,7 +64,7 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
     /// its own helpers as calls (seen as a 2× slower GELU layer in some processes and not others).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TOp, TRows>(int kc, float* a, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
+    private static void Tile<TOp, TRows>(int kc, float* a, int lda, float* b, float* c, int ldc, float* bias, bool accumulate, bool finish,
         float* ahead, int aheadStep)
         where TOp : IVectorOp<TVec> where TRows : ITileRows
     {
@@ -77,6 +78,7 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
             Prefetch.L1(c + i * ldc);
             Prefetch.L1(c + i * ldc + 2 * n - 1);
         }
+        float* row0 = a, row1 = a + lda, row2 = a + 2 * lda, row3 = a + 3 * lda, row4 = a + 4 * lda, row5 = a + 5 * lda;
         for (int k = 0; k < kc; k++)
         {
             TVec b0 = TS.Load(b), b1 = TS.Load(b + n);
@@ -85,40 +87,39 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
             Prefetch.L1(ahead);
             Prefetch.L1(ahead + n);
             ahead += aheadStep;
-            TVec a0 = TS.Create(a[0]);
+            TVec a0 = TS.Create(row0[k]);
             c00 = TS.MultiplyAdd(a0, b0, c00);
             c01 = TS.MultiplyAdd(a0, b1, c01);
             if (rows > 1)
             {
-                TVec a1 = TS.Create(a[1]);
+                TVec a1 = TS.Create(row1[k]);
                 c10 = TS.MultiplyAdd(a1, b0, c10);
                 c11 = TS.MultiplyAdd(a1, b1, c11);
             }
             if (rows > 2)
             {
-                TVec a2 = TS.Create(a[2]);
+                TVec a2 = TS.Create(row2[k]);
                 c20 = TS.MultiplyAdd(a2, b0, c20);
                 c21 = TS.MultiplyAdd(a2, b1, c21);
             }
             if (rows > 3)
             {
-                TVec a3 = TS.Create(a[3]);
+                TVec a3 = TS.Create(row3[k]);
                 c30 = TS.MultiplyAdd(a3, b0, c30);
                 c31 = TS.MultiplyAdd(a3, b1, c31);
             }
             if (rows > 4)
             {
-                TVec a4 = TS.Create(a[4]);
+                TVec a4 = TS.Create(row4[k]);
                 c40 = TS.MultiplyAdd(a4, b0, c40);
                 c41 = TS.MultiplyAdd(a4, b1, c41);
             }
             if (rows > 5)
             {
-                TVec a5 = TS.Create(a[5]);
+                TVec a5 = TS.Create(row5[k]);
                 c50 = TS.MultiplyAdd(a5, b0, c50);
                 c51 = TS.MultiplyAdd(a5, b1, c51);
             }
-            a += Rows;
             b += 2 * n;
         }
         StoreRow(c00, c01, c, bias, accumulate, finish);
