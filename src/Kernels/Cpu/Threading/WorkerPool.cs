@@ -1,19 +1,25 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace EmbedRt.Kernels.Cpu.Threading;
 
 /// <summary>
 /// A fixed set of persistent worker threads plus the calling thread, pulling task numbers of one job at a time
-/// from a shared counter. Workers sleep on a semaphore between jobs (SemaphoreSlim spins briefly first, so
-/// back-to-back kernel calls wake them cheaply); dispatch allocates nothing.
+/// from a shared counter. A forward pass is a string of short jobs with microseconds between them, and waking a
+/// blocked thread costs tens of microseconds (more on a VM), so workers and the caller first spin for up to
+/// <see cref="SpinTime"/> watching for the next job (or the last worker), and only then block. Dispatch
+/// allocates nothing.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
+    private static readonly long SpinTime = Stopwatch.Frequency / 5000; // 200 µs
+
     private readonly Thread[] _threads;
-    private readonly SemaphoreSlim _start = new(0);
-    private readonly ManualResetEventSlim _done = new(false);
     private readonly Lock _gate = new();
+    private readonly object _wake = new();
+    private readonly ManualResetEventSlim _done = new(false);
     private ParallelJob? _job;
+    private int _generation;
     private int _taskCount;
     private int _nextTask;
     private int _running;
@@ -38,8 +44,7 @@ internal sealed class WorkerPool : IDisposable
     public void Run(ParallelJob job, int taskCount)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int helpers = Math.Min(_threads.Length, taskCount - 1);
-        if (helpers <= 0)
+        if (_threads.Length == 0 || taskCount <= 1)
         {
             for (int task = 0; task < taskCount; task++) job.Execute(task, 0);
             return;
@@ -50,10 +55,16 @@ internal sealed class WorkerPool : IDisposable
             _taskCount = taskCount;
             _nextTask = 0;
             _failure = null;
-            _running = helpers;
+            _running = _threads.Length;
             _done.Reset();
-            _start.Release(helpers);
+            lock (_wake)
+            {
+                _generation++;
+                Monitor.PulseAll(_wake);
+            }
             Drain(0);
+            long deadline = Stopwatch.GetTimestamp() + SpinTime;
+            while (Volatile.Read(ref _running) != 0 && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
             _done.Wait();
             _job = null;
             if (_failure is { } failure) ExceptionDispatchInfo.Throw(failure);
@@ -76,11 +87,16 @@ internal sealed class WorkerPool : IDisposable
 
     private void WorkerLoop(object? state)
     {
-        int worker = (int)state!;
+        int worker = (int)state!, handled = 0;
         while (true)
         {
-            _start.Wait();
+            long deadline = Stopwatch.GetTimestamp() + SpinTime;
+            while (Volatile.Read(ref _generation) == handled && !_disposed && Stopwatch.GetTimestamp() < deadline)
+                Thread.SpinWait(20);
+            lock (_wake)
+                while (_generation == handled && !_disposed) Monitor.Wait(_wake);
             if (_disposed) return;
+            handled = _generation;
             Drain(worker);
             if (Interlocked.Decrement(ref _running) == 0) _done.Set();
         }
@@ -90,6 +106,6 @@ internal sealed class WorkerPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_threads.Length > 0) _start.Release(_threads.Length);
+        lock (_wake) Monitor.PulseAll(_wake);
     }
 }
