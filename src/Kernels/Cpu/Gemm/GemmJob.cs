@@ -64,13 +64,22 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         int rowPanels = (rows + Rows - 1) / Rows;
         int workers = (long)rows * weights.OutFeatures * weights.InFeatures < SerialWork ? 1 : _pool.Workers;
         int rowBlocks = (rowPanels * Rows + MaxRowBlock - 1) / MaxRowBlock;
-        // Several row blocks per worker while each keeps ≥ 4 micro-panels, so a worker that the OS preempts
-        // delays only a small task; rounded to a multiple of the worker count so the last round is shared.
-        if (workers > 1) rowBlocks = Math.Max(rowBlocks, Math.Min(4 * workers, rowPanels / 4));
-        if (workers > 1 && rowBlocks > 1) rowBlocks = (rowBlocks + workers - 1) / workers * workers;
-        rowBlocks = Math.Min(rowBlocks, rowPanels);
+        int columnBlocks = 1;
+        if (workers > 1 && rowBlocks == 1)
+        {
+            // The rows fit one block: split the columns instead, so every weight panel still serves all the rows
+            // (cutting the rows into small blocks made each re-read every panel: 1.78× on two threads at
+            // 128 × 384 × 384 instead of 1.9×).
+            columnBlocks = Math.Min(weights.PanelCount, 2 * workers);
+        }
+        else if (workers > 1)
+        {
+            // Several row blocks per worker while each keeps ≥ 4 micro-panels, so a worker that the OS preempts
+            // delays only a small task; rounded to a multiple of the worker count so the last round is shared.
+            rowBlocks = Math.Max(rowBlocks, Math.Min(4 * workers, rowPanels / 4));
+            rowBlocks = Math.Min((rowBlocks + workers - 1) / workers * workers, rowPanels);
+        }
         int panelsPerRowBlock = (rowPanels + rowBlocks - 1) / rowBlocks;
-        int columnBlocks = rowBlocks >= workers ? 1 : Math.Min(weights.PanelCount, (workers + rowBlocks - 1) / rowBlocks);
 
         _x = x;
         _y = y;
