@@ -17,6 +17,12 @@ public interface IKernels
     /// </summary>
     LinearWeights PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures);
 
+    /// <summary>
+    /// <see cref="PrepareLinear(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/> for weights in a 16-bit
+    /// encoding: the kernel set may keep them 16-bit (half the memory) and widen them inside the kernel.
+    /// </summary>
+    LinearWeights PrepareLinear(ReadOnlySpan<ushort> weight, HalfFormat format, ReadOnlySpan<float> bias, int outFeatures, int inFeatures);
+
     /// <summary>y[rows, out] = act(x[rows, in] · Wᵀ + b).</summary>
     void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation);
 
@@ -30,11 +36,11 @@ public interface IKernels
     /// <summary>
     /// The embedding layer, gather and normalization in one pass per token:
     /// y[t] = LayerNorm(word[ids[t]] + position[positions[t]] + tokenType[typeIds[t]])·gamma + beta, each table
-    /// row-major with <paramref name="cols"/> columns, one output row per token. An index outside its table
-    /// throws <see cref="ArgumentOutOfRangeException"/> naming the token.
+    /// row-major with <paramref name="cols"/> columns (the word table, the large one, possibly 16-bit), one
+    /// output row per token. An index outside its table throws <see cref="ArgumentOutOfRangeException"/> naming the token.
     /// </summary>
     void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
-        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        EmbeddingTable word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y);
 
     /// <summary>

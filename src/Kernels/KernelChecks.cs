@@ -15,15 +15,16 @@ internal static class KernelChecks
 
     /// <summary>Lengths and every table index of <see cref="IKernels.EmbeddingLayerNorm"/>.</summary>
     public static void Embedding(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
-        int wordLength, int positionLength, int tokenTypeLength, int gammaLength, int betaLength, int cols, int yLength)
+        EmbeddingTable word, int positionLength, int tokenTypeLength, int gammaLength, int betaLength, int cols, int yLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        if (word.Cols != cols) throw new ArgumentException($"word table has {word.Cols} columns, expected {cols}", nameof(word));
         int tokens = ids.Length;
         if (positions.Length != tokens || typeIds.Length != tokens)
             throw new ArgumentException($"{tokens} ids need as many positions and type ids, got {positions.Length} and {typeIds.Length}");
         if (gammaLength < cols || betaLength < cols) throw new ArgumentException($"gamma and beta need {cols} values");
         if (yLength < (long)tokens * cols) throw new ArgumentException($"y has {yLength} values, needs {(long)tokens * cols}", "y");
-        Indices(ids, wordLength / cols, "ids", "word");
+        Indices(ids, word.Rows, "ids", "word");
         Indices(positions, positionLength / cols, "positions", "position");
         Indices(typeIds, tokenTypeLength / cols, "typeIds", "token type");
     }

@@ -62,7 +62,7 @@ public sealed class EmbeddingModel : IDisposable
     public static EmbeddingModel Load(string directory, EmbeddingOptions? options = null)
     {
         options ??= new EmbeddingOptions();
-        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
+        var loaded = LoadedEncoder.Load(directory, options);
         try
         {
             return new EmbeddingModel(loaded, options);

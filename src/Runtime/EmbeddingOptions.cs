@@ -31,6 +31,19 @@ public enum LongInputPolicy
     ChunkMean,
 }
 
+/// <summary>How weights stored as F16 / BF16 are held in memory.</summary>
+public enum WeightPrecision
+{
+    /// <summary>Widened to float32 at load (the fastest for large batches).</summary>
+    Float32,
+    /// <summary>
+    /// Kept in their 16-bit encoding, half the memory of float32, and widened inside the kernels (linear layers
+    /// one block at a time, the word embedding table row by row, read straight from the memory-mapped file).
+    /// Float32 checkpoints are unaffected.
+    /// </summary>
+    Stored,
+}
+
 /// <summary>Options of <see cref="EmbeddingModel.Load"/>.</summary>
 public sealed record EmbeddingOptions
 {
@@ -55,4 +68,7 @@ public sealed record EmbeddingOptions
 
     /// <summary>Kernel set.</summary>
     public KernelChoice Kernels { get; init; } = KernelChoice.Auto;
+
+    /// <summary>How F16 / BF16 weights are held in memory.</summary>
+    public WeightPrecision Weights { get; init; } = WeightPrecision.Float32;
 }

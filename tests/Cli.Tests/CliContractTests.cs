@@ -42,16 +42,19 @@ public class CliContractTests
     }
 
     [Theory]
-    [InlineData("bert-tiny-uncased")]
-    [InlineData("bert-tiny-zh")]
-    [InlineData("xlmr-tiny-m3")]
-    public void EmbedReproducesReferenceEmbeddings(string model)
+    [InlineData("bert-tiny-uncased", false)]
+    [InlineData("bert-tiny-zh", false)]
+    [InlineData("bert-tiny-zh", true)]
+    [InlineData("xlmr-tiny-m3", false)]
+    [InlineData("xlmr-tiny-m3", true)]
+    public void EmbedReproducesReferenceEmbeddings(string model, bool keep16Bit)
     {
         var reference = JsonDocument.Parse(File.ReadAllText(Fixtures.ModelReference(model))).RootElement;
         var cases = reference.GetProperty("cases").EnumerateArray().Where(c => !c.TryGetProperty("pair", out _)).ToArray();
         var input = string.Join("\n", cases.Select(c => JsonSerializer.Serialize(c.GetProperty("text").GetString()))) + "\n";
 
-        var result = CliProcess.Run(input, "embed", "--model", Fixtures.Model(model), "--batch-size", "4");
+        string[] arguments = ["embed", "--model", Fixtures.Model(model), "--batch-size", "4"];
+        var result = CliProcess.Run(input, keep16Bit ? [.. arguments, "--keep-16bit"] : arguments);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal(cases.Length, result.StdoutLines.Length);

@@ -10,20 +10,25 @@ public class EmbeddingLayerNormTests
 
     private static readonly int[] Columns = [1, 3, 17, 63, 65, 127, 129, 383, 384, 1000];
 
-    public static TheoryData<CpuTier, int> CaseData()
+    public static TheoryData<CpuTier, int, HalfFormat?> CaseData()
     {
-        var data = new TheoryData<CpuTier, int>();
+        var data = new TheoryData<CpuTier, int, HalfFormat?>();
         foreach (var tier in KernelSets.Tiers)
-            foreach (int cols in Columns) data.Add(tier, cols);
+            foreach (int cols in Columns)
+                foreach (var format in new HalfFormat?[] { null, HalfFormat.Float16, HalfFormat.BFloat16 })
+                    data.Add(tier, cols, format);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(CaseData))]
-    public void MatchesReference(CpuTier tier, int cols)
+    public void MatchesReference(CpuTier tier, int cols, HalfFormat? format)
     {
         const int vocab = 50, positionsCount = 40, types = 2;
-        var word = Metrics.Random(vocab * cols, cols, 2f);
+        var values = Metrics.Random(vocab * cols, cols, 2f);
+        var word = format is { } f
+            ? new EmbeddingTable(HalfBits.Encode(values, f), f, vocab, cols)
+            : new EmbeddingTable(values, vocab, cols);
         var position = Metrics.Random(positionsCount * cols, cols + 1);
         var tokenType = Metrics.Random(types * cols, cols + 2);
         var gamma = Metrics.Random(cols, 5);
@@ -54,19 +59,20 @@ public class EmbeddingLayerNormTests
     {
         var kernels = KernelSets.ByName(kernelSet);
         float[] table = new float[4], two = new float[2], y = new float[4];
+        var word = new EmbeddingTable(table, 2, 2);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            kernels.EmbeddingLayerNorm([0, 2], [0, 1], [0, 0], table, table, table, two, two, 1e-5f, 2, y));
+            kernels.EmbeddingLayerNorm([0, 2], [0, 1], [0, 0], word, table, table, two, two, 1e-5f, 2, y));
         Assert.Contains("token 1", error.Message);
         Assert.Contains("word", error.Message);
         error = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            kernels.EmbeddingLayerNorm([0, 1], [-1, 1], [0, 0], table, table, table, two, two, 1e-5f, 2, y));
+            kernels.EmbeddingLayerNorm([0, 1], [-1, 1], [0, 0], word, table, table, two, two, 1e-5f, 2, y));
         Assert.Contains("position", error.Message);
         error = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            kernels.EmbeddingLayerNorm([0, 1], [0, 1], [0, 5], table, table, table, two, two, 1e-5f, 2, y));
+            kernels.EmbeddingLayerNorm([0, 1], [0, 1], [0, 5], word, table, table, two, two, 1e-5f, 2, y));
         Assert.Contains("token type", error.Message);
         Assert.Throws<ArgumentException>(() =>
-            kernels.EmbeddingLayerNorm([0, 1], [0], [0, 0], table, table, table, two, two, 1e-5f, 2, y));
+            kernels.EmbeddingLayerNorm([0, 1], [0], [0, 0], word, table, table, two, two, 1e-5f, 2, y));
         Assert.Throws<ArgumentException>(() =>
-            kernels.EmbeddingLayerNorm([0, 1], [0, 1], [0, 0], table, table, table, two, two, 1e-5f, 2, new float[3]));
+            kernels.EmbeddingLayerNorm([0, 1], [0, 1], [0, 0], word, table, table, two, two, 1e-5f, 2, new float[3]));
     }
 }

@@ -83,6 +83,14 @@ public sealed class CpuKernels : IKernels, IDisposable
     }
 
     /// <inheritdoc />
+    public LinearWeights PrepareLinear(ReadOnlySpan<ushort> weight, HalfFormat format, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        if (!Enum.IsDefined(format)) throw new ArgumentOutOfRangeException(nameof(format), format, "unknown 16-bit format");
+        return new PackedLinear(weight, format, bias, outFeatures, inFeatures, _panelWidth);
+    }
+
+    /// <inheritdoc />
     public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
     {
         if (weights is not PackedLinear packed || packed.PanelWidth != _panelWidth)
@@ -122,10 +130,10 @@ public sealed class CpuKernels : IKernels, IDisposable
 
     /// <inheritdoc />
     public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
-        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        EmbeddingTable word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
     {
-        KernelChecks.Embedding(ids, positions, typeIds, word.Length, position.Length, tokenType.Length, gamma.Length,
+        KernelChecks.Embedding(ids, positions, typeIds, word, position.Length, tokenType.Length, gamma.Length,
             beta.Length, cols, y.Length);
         if (ids.IsEmpty) return;
         lock (_gate)

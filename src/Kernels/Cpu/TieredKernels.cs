@@ -48,19 +48,20 @@ internal sealed unsafe class TieredKernels<TS, TVec> where TS : ISimd<TVec> wher
     }
 
     public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
-        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        EmbeddingTable word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
     {
         fixed (int* pi = ids)
         fixed (int* pp = positions)
         fixed (int* pt = typeIds)
-        fixed (float* pw = word)
+        fixed (float* pw = word.Floats.Span)
+        fixed (ushort* ph = word.Halves.Span)
         fixed (float* ppos = position)
         fixed (float* ptt = tokenType)
         fixed (float* pg = gamma)
         fixed (float* pb = beta)
         fixed (float* py = y)
-            _embedding.Run(pi, pp, pt, pw, ppos, ptt, pg, pb, eps, ids.Length, cols, py);
+            _embedding.Run(pi, pp, pt, pw, ph, word.Format ?? default, ppos, ptt, pg, pb, eps, ids.Length, cols, py);
     }
 
     public static void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output)

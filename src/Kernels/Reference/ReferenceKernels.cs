@@ -17,6 +17,14 @@ public sealed class ReferenceKernels : IKernels
     }
 
     /// <inheritdoc />
+    public LinearWeights PrepareLinear(ReadOnlySpan<ushort> weight, HalfFormat format, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        var widened = new float[weight.Length];
+        HalfConversion.Widen(weight, format, widened);
+        return PrepareLinear(widened, bias, outFeatures, inFeatures);
+    }
+
+    /// <inheritdoc />
     public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
     {
         var w = (RowMajorLinear)weights;
@@ -61,15 +69,16 @@ public sealed class ReferenceKernels : IKernels
 
     /// <inheritdoc />
     public void EmbeddingLayerNorm(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds,
-        ReadOnlySpan<float> word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
+        EmbeddingTable word, ReadOnlySpan<float> position, ReadOnlySpan<float> tokenType,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int cols, Span<float> y)
     {
-        KernelChecks.Embedding(ids, positions, typeIds, word.Length, position.Length, tokenType.Length, gamma.Length,
+        KernelChecks.Embedding(ids, positions, typeIds, word, position.Length, tokenType.Length, gamma.Length,
             beta.Length, cols, y.Length);
         var sum = new double[cols];
+        var w = new float[cols];
         for (int t = 0; t < ids.Length; t++)
         {
-            var w = word.Slice(ids[t] * cols, cols);
+            word.CopyRow(ids[t], w);
             var p = position.Slice(positions[t] * cols, cols);
             var k = tokenType.Slice(typeIds[t] * cols, cols);
             for (int c = 0; c < cols; c++) sum[c] = (double)w[c] + p[c] + k[c];

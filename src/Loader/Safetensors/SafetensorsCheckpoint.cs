@@ -124,10 +124,45 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     public FloatTensor ReadFloat(string name, params int[] expectedShape)
     {
         var entry = Find(name);
+        CheckShape(entry, expectedShape);
+        return Read(entry);
+    }
+
+    private static void CheckShape(TensorEntry entry, int[] expectedShape)
+    {
         if (!entry.Shape.AsSpan().SequenceEqual(Array.ConvertAll(expectedShape, d => (long)d)))
             throw new ModelFormatException(entry.FilePath,
-                $"tensor '{name}' has shape {SafetensorsHeader.FormatShape(entry.Shape)}, expected {SafetensorsHeader.FormatShape(expectedShape)}");
-        return Read(entry);
+                $"tensor '{entry.Name}' has shape {SafetensorsHeader.FormatShape(entry.Shape)}, expected {SafetensorsHeader.FormatShape(expectedShape)}");
+    }
+
+    private static void CheckFitsArray(TensorEntry entry)
+    {
+        if (entry.ElementCount > Array.MaxLength || entry.Shape.Any(d => d > int.MaxValue))
+            throw new ModelFormatException(entry.FilePath, $"tensor '{entry.Name}' with shape {SafetensorsHeader.FormatShape(entry.Shape)} is too large to read as one array");
+    }
+
+    /// <summary>
+    /// Reads an F16 or BF16 tensor as its 16-bit values, zero-copy over the map when aligned (as it is unless
+    /// the header length is odd), checking its shape like <see cref="ReadFloat"/>; null when the tensor is
+    /// stored in another dtype (read it with <see cref="ReadFloat"/>).
+    /// </summary>
+    public HalfTensor? ReadHalf(string name, params int[] expectedShape)
+    {
+        var entry = Find(name);
+        CheckShape(entry, expectedShape);
+        if (entry.DType is not (TensorDType.F16 or TensorDType.BF16)) return null;
+        CheckFitsArray(entry);
+        var file = _fileOf[entry.Name];
+        int count = (int)entry.ElementCount;
+        var data = file.TryMap<ushort>(entry) ?? CopyHalves(file.DataPointer(entry), count);
+        return new HalfTensor(entry.Name, Array.ConvertAll(entry.Shape, d => (int)d), FloatConversion.ToHalfFormat(entry.DType), data);
+    }
+
+    private static ushort[] CopyHalves(byte* source, int count)
+    {
+        var copy = GC.AllocateUninitializedArray<ushort>(count);
+        fixed (ushort* target = copy) Buffer.MemoryCopy(source, target, 2L * count, 2L * count);
+        return copy;
     }
 
     /// <summary>Reads a float tensor whatever its shape (for tools and for tensors whose shape the caller discovers).</summary>
@@ -144,13 +179,12 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     {
         if (!TensorDTypes.IsReadableAsFloat(entry.DType))
             throw new ModelFormatException(entry.FilePath, $"tensor '{entry.Name}' has dtype {entry.DType}, which cannot be read as float (F32, F16 or BF16)");
-        if (entry.ElementCount > Array.MaxLength || entry.Shape.Any(d => d > int.MaxValue))
-            throw new ModelFormatException(entry.FilePath, $"tensor '{entry.Name}' with shape {SafetensorsHeader.FormatShape(entry.Shape)} is too large to read as one float array");
+        CheckFitsArray(entry);
 
         var shape = Array.ConvertAll(entry.Shape, d => (int)d);
         var file = _fileOf[entry.Name];
         int count = (int)entry.ElementCount;
-        if (entry.DType == TensorDType.F32 && file.TryMapFloats(entry) is { } mapped)
+        if (entry.DType == TensorDType.F32 && file.TryMap<float>(entry) is { } mapped)
             return new FloatTensor(entry.Name, shape, mapped);
         return new FloatTensor(entry.Name, shape, FloatConversion.ToFloat32(entry.DType, file.DataPointer(entry), count));
     }

@@ -96,13 +96,16 @@ internal sealed unsafe class SafetensorsFile : IDisposable
         return _base + entry.DataOffset;
     }
 
-    /// <summary>F32 data as memory over the map, or null when it is not 4-byte aligned and must be copied.</summary>
-    public ReadOnlyMemory<float>? TryMapFloats(TensorEntry entry)
+    /// <summary>
+    /// A tensor's elements as memory over the map, or null when they are not aligned to their size and must be
+    /// copied. The caller matches <typeparamref name="T"/> to the dtype and checks the count fits an int.
+    /// </summary>
+    public ReadOnlyMemory<T>? TryMap<T>(TensorEntry entry) where T : unmanaged
     {
         ThrowIfDisposed();
         byte* start = _base + entry.DataOffset;
-        if (((nuint)start & 3) != 0) return null;
-        return new MappedFloatMemory(this, (float*)start, (int)entry.ElementCount).Memory; // callers check the count fits
+        if (((nuint)start & (nuint)(sizeof(T) - 1)) != 0) return null;
+        return new MappedMemory<T>(this, (T*)start, (int)entry.ElementCount).Memory;
     }
 
     public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

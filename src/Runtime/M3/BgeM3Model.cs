@@ -43,7 +43,7 @@ public sealed class BgeM3Model : IDisposable
     public static BgeM3Model Load(string directory, EmbeddingOptions? options = null)
     {
         options ??= new EmbeddingOptions();
-        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
+        var loaded = LoadedEncoder.Load(directory, options);
         try
         {
             int h = loaded.Config.Hidden;

@@ -14,11 +14,11 @@ internal sealed class Encoder
     private readonly EncoderWeights _weights;
     private readonly IKernels _kernels;
 
-    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels)
+    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision)
     {
         _config = config;
         _kernels = kernels;
-        _weights = EncoderWeights.Load(checkpoint, config, kernels);
+        _weights = EncoderWeights.Load(checkpoint, config, kernels, precision);
     }
 
     public EncoderConfig Config => _config;
@@ -39,7 +39,7 @@ internal sealed class Encoder
         var positions = workspace.Positions.AsSpan(0, tokens);
         ComputePositions(batch, positions);
         var e = _weights.Embeddings;
-        _kernels.EmbeddingLayerNorm(batch.Ids, positions, batch.TypeIds, e.Word.Span, e.Position.Span, e.TokenType.Span,
+        _kernels.EmbeddingLayerNorm(batch.Ids, positions, batch.TypeIds, e.Word, e.Position.Span, e.TokenType.Span,
             e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, h, hidden);
 
         foreach (var layer in _weights.Layers)

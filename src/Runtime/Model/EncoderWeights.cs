@@ -6,7 +6,7 @@ namespace EmbedRt.Model;
 
 /// <summary>Embedding tables and their LayerNorm.</summary>
 internal sealed record EmbeddingWeights(
-    ReadOnlyMemory<float> Word, ReadOnlyMemory<float> Position, ReadOnlyMemory<float> TokenType,
+    EmbeddingTable Word, ReadOnlyMemory<float> Position, ReadOnlyMemory<float> TokenType,
     ReadOnlyMemory<float> NormGamma, ReadOnlyMemory<float> NormBeta);
 
 /// <summary>One transformer layer, with Q, K and V fused into one linear layer.</summary>
@@ -34,14 +34,23 @@ internal sealed class EncoderWeights
     public EmbeddingWeights Embeddings { get; }
     public LayerWeights[] Layers { get; }
 
-    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels)
+    /// <summary>
+    /// Reads and prepares every weight. With <see cref="WeightPrecision.Stored"/>, F16 / BF16 linear weights and the
+    /// word embedding table stay 16-bit (the table zero-copy over the memory map); small tensors are always widened.
+    /// </summary>
+    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels, WeightPrecision precision)
     {
         string prefix = FindPrefix(checkpoint);
         int h = config.Hidden;
+        bool keepHalf = precision == WeightPrecision.Stored;
         FloatTensor Read(string name, params int[] shape) => checkpoint.ReadFloat(prefix + name, shape);
+        HalfTensor? ReadHalf(string name, params int[] shape) => keepHalf ? checkpoint.ReadHalf(prefix + name, shape) : null;
 
+        var word = ReadHalf(WordEmbeddingName, config.VocabSize, h) is { } halfWord
+            ? new EmbeddingTable(halfWord.Data, halfWord.Format, config.VocabSize, h)
+            : new EmbeddingTable(Read(WordEmbeddingName, config.VocabSize, h).Data, config.VocabSize, h);
         var embeddings = new EmbeddingWeights(
-            Read(WordEmbeddingName, config.VocabSize, h).Data,
+            word,
             Read("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, h).Data,
             Read("embeddings.token_type_embeddings.weight", config.TypeVocabSize, h).Data,
             Read("embeddings.LayerNorm.weight", h).Data,
@@ -51,12 +60,16 @@ internal sealed class EncoderWeights
         for (int i = 0; i < layers.Length; i++)
         {
             string p = $"encoder.layer.{i}.";
-            LinearWeights Linear(string name, int outFeatures, int inFeatures) => kernels.PrepareLinear(
-                Read(p + name + ".weight", outFeatures, inFeatures).Data.Span,
-                Read(p + name + ".bias", outFeatures).Data.Span, outFeatures, inFeatures);
+            LinearWeights Linear(string name, int outFeatures, int inFeatures)
+            {
+                var bias = Read(p + name + ".bias", outFeatures).Data.Span;
+                return ReadHalf(p + name + ".weight", outFeatures, inFeatures) is { } half
+                    ? kernels.PrepareLinear(half.Data.Span, half.Format, bias, outFeatures, inFeatures)
+                    : kernels.PrepareLinear(Read(p + name + ".weight", outFeatures, inFeatures).Data.Span, bias, outFeatures, inFeatures);
+            }
 
             layers[i] = new LayerWeights(
-                FusedQkv(Read, p, h, kernels),
+                FusedQkv(Read, ReadHalf, p, h, kernels),
                 Linear("attention.output.dense", h, h),
                 Read(p + "attention.output.LayerNorm.weight", h).Data,
                 Read(p + "attention.output.LayerNorm.bias", h).Data,
@@ -68,18 +81,27 @@ internal sealed class EncoderWeights
         return new EncoderWeights(prefix, embeddings, layers);
     }
 
-    /// <summary>Stacks the query, key and value projections into one [3h, h] layer: one GEMM instead of three.</summary>
-    private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, string layerPrefix, int h, IKernels kernels)
+    /// <summary>
+    /// Stacks the query, key and value projections into one [3h, h] layer: one GEMM instead of three. The stack
+    /// stays 16-bit when all three are 16-bit in one format and the caller keeps 16-bit weights.
+    /// </summary>
+    private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, Func<string, int[], HalfTensor?> readHalf,
+        string layerPrefix, int h, IKernels kernels)
     {
-        var weight = new float[3 * h * h];
+        string[] names = ["query", "key", "value"];
+        names = Array.ConvertAll(names, part => layerPrefix + "attention.self." + part);
         var bias = new float[3 * h];
-        string[] parts = ["query", "key", "value"];
-        for (int i = 0; i < parts.Length; i++)
+        for (int i = 0; i < names.Length; i++) read(names[i] + ".bias", [h]).Data.Span.CopyTo(bias.AsSpan(i * h));
+
+        var halves = Array.ConvertAll(names, name => readHalf(name + ".weight", [h, h]));
+        if (halves.All(half => half is not null && half.Format == halves[0]!.Format))
         {
-            string name = layerPrefix + "attention.self." + parts[i];
-            read(name + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
-            read(name + ".bias", [h]).Data.Span.CopyTo(bias.AsSpan(i * h));
+            var stacked = new ushort[3 * h * h];
+            for (int i = 0; i < halves.Length; i++) halves[i]!.Data.Span.CopyTo(stacked.AsSpan(i * h * h));
+            return kernels.PrepareLinear(stacked, halves[0]!.Format, bias, 3 * h, h);
         }
+        var weight = new float[3 * h * h];
+        for (int i = 0; i < names.Length; i++) read(names[i] + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
         return kernels.PrepareLinear(weight, bias, 3 * h, h);
     }
 

@@ -35,8 +35,9 @@ internal sealed class LoadedEncoder : IDisposable
     public IKernels Kernels { get; }
     public EncoderConfig Config => Encoder.Config;
 
-    public static LoadedEncoder Load(string directory, KernelChoice kernelChoice, int? threads)
+    public static LoadedEncoder Load(string directory, EmbeddingOptions options)
     {
+        int? threads = options.Threads;
         if (!System.IO.Directory.Exists(directory))
             throw new ModelFormatException(directory, "model folder not found");
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1, got {threads}");
@@ -46,10 +47,10 @@ internal sealed class LoadedEncoder : IDisposable
         var tokenizerConfig = TokenizerConfig.Load(directory);
         var tokenizer = TextTokenizer.Load(directory);
         var checkpoint = SafetensorsCheckpoint.OpenDirectory(directory);
-        var kernels = KernelSelection.Create(kernelChoice, threads);
+        var kernels = KernelSelection.Create(options.Kernels, threads);
         try
         {
-            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels);
+            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch

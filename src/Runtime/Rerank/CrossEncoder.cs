@@ -34,7 +34,7 @@ public sealed class CrossEncoder : IDisposable
     public static CrossEncoder Load(string directory, EmbeddingOptions? options = null)
     {
         options ??= new EmbeddingOptions();
-        var loaded = LoadedEncoder.Load(directory, options.Kernels, options.Threads);
+        var loaded = LoadedEncoder.Load(directory, options);
         try
         {
             var head = ClassificationHead.Load(loaded.Checkpoint, loaded.Config, loaded.Encoder.WeightPrefix);

@@ -63,6 +63,49 @@ public class FixtureModelTests
         Assert.Equal(1.0, norm, 1e-5);
     }
 
+    public static TheoryData<string, int, KernelChoice> StoredWeightCases()
+    {
+        var data = new TheoryData<string, int, KernelChoice>();
+        foreach (var model in Models)
+            foreach (var c in ReferenceCases.Load(model))
+                data.Add(model, c.Index, KernelChoice.Auto);
+        return data;
+    }
+
+    /// <summary>
+    /// 16-bit weights kept 16-bit (F16 bert-tiny-zh and xlmr-f16-roberta, BF16 xlmr-tiny-m3; a no-op for the
+    /// F32 models) give the same last hidden state and embedding, within the same tolerances.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoredWeightCases))]
+    public void StoredHalfWeightsMatchReference(string model, int index, KernelChoice kernels)
+    {
+        var reference = ReferenceCases.Load(model)[index];
+        var encoding = new TokenEncoding(reference.InputIds, reference.TokenTypeIds);
+        var stored = LoadedModels.Get(model, kernels, PoolingMode.FromModel, normalize: null, WeightPrecision.Stored);
+        if (reference.LastHiddenState is { } expected)
+        {
+            double error = Metrics.MaxAbsError(stored.LastHiddenState(encoding), expected.SelectMany(row => row).ToArray());
+            Assert.True(error <= 1e-4, $"last_hidden_state max abs error {error:E2}");
+        }
+        if (reference.Embedding is { } embedding) AssertClose(stored.Embed([encoding])[0], embedding, "embedding");
+    }
+
+    /// <summary>Keeping 16-bit weights must actually save memory: the F16 model's load allocates far less.</summary>
+    [Fact]
+    public void StoredHalfWeightsHalveTheLoadAllocation()
+    {
+        long Allocated(WeightPrecision weights)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-zh"), new EmbeddingOptions { Threads = 1, Weights = weights });
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Allocated(WeightPrecision.Stored); // warm-up: first-load allocations (tokenizer statics, JIT) counted once
+        long widened = Allocated(WeightPrecision.Float32), stored = Allocated(WeightPrecision.Stored);
+        Assert.True(stored < 0.75 * widened, $"stored {stored:N0} B vs widened {widened:N0} B");
+    }
+
     [Theory]
     [InlineData("bert-tiny-uncased")]
     [InlineData("xlmr-tiny-m3")]

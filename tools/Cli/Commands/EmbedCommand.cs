@@ -20,12 +20,13 @@ internal static class EmbedCommand
         var longInputs = SharedOptions.LongInputs();
         var batchSize = SharedOptions.BatchSize();
         var threads = SharedOptions.Threads();
+        var keep16Bit = SharedOptions.Keep16Bit();
         var verbose = SharedOptions.Verbose();
         var command = new Command("embed",
             "Embed JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}); " +
             "writes one JSON array of floats per line, normalized unless --no-normalize.")
         {
-            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, verbose,
+            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, keep16Bit, verbose,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -37,6 +38,7 @@ internal static class EmbedCommand
                 LongInputs = SharedOptions.ToPolicy(result.GetValue(longInputs)!),
                 BatchSize = result.GetValue(batchSize),
                 Threads = result.GetValue(threads),
+                Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
             };
             using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
             var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());

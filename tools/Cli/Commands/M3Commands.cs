@@ -35,17 +35,17 @@ internal static class M3Commands
             Description = "Weights of dense, sparse and ColBERT scores for the combined scores",
             DefaultValueFactory = _ => "0.4,0.2,0.4",
         };
-        var (maxLength, longInputs, batchSize, threads, verbose) = CommonOptions();
+        var (maxLength, longInputs, batchSize, threads, keep16Bit, verbose) = CommonOptions();
         var command = new Command("score",
             "BGE-M3 relevance of JSON Lines {\"query\": ..., \"passage\": ...} from stdin: one object per line with " +
             "dense, lexical, colbert, sparse+dense and colbert+sparse+dense scores (FlagEmbedding's definitions).")
         {
-            model, weights, maxLength, longInputs, batchSize, threads, verbose,
+            model, weights, maxLength, longInputs, batchSize, threads, keep16Bit, verbose,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
             var w = ParseWeights(result.GetValue(weights)!);
-            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads));
+            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
             var pairs = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {
                 line.ExpectObject("an object with \"query\" and \"passage\"", "query", "passage");
@@ -74,11 +74,11 @@ internal static class M3Commands
     private static Command Create(string name, string description, Action<JsonLinesOutput, M3Embedding> write)
     {
         var model = SharedOptions.Model();
-        var (maxLength, longInputs, batchSize, threads, verbose) = CommonOptions();
-        var command = new Command(name, description) { model, maxLength, longInputs, batchSize, threads, verbose };
+        var (maxLength, longInputs, batchSize, threads, keep16Bit, verbose) = CommonOptions();
+        var command = new Command(name, description) { model, maxLength, longInputs, batchSize, threads, keep16Bit, verbose };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
-            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads));
+            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
             var inputs = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {
                 if (line.Root.ValueKind == System.Text.Json.JsonValueKind.String) return line.Root.GetString()!;
@@ -96,17 +96,18 @@ internal static class M3Commands
         return command;
     }
 
-    private static (Option<int?>, Option<string>, Option<int>, Option<int?>, Option<bool>) CommonOptions()
+    private static (Option<int?>, Option<string>, Option<int>, Option<int?>, Option<bool>, Option<bool>) CommonOptions()
     {
         var longInputs = SharedOptions.LongInputs();
         longInputs.Description = "Inputs over the max length: truncate (default) or error";
         return (SharedOptions.MaxLength("Max tokens per input, special tokens included (default: the model's max_seq_length)"),
-            longInputs, SharedOptions.BatchSize(), SharedOptions.Threads(), SharedOptions.Verbose());
+            longInputs, SharedOptions.BatchSize(), SharedOptions.Threads(), SharedOptions.Keep16Bit(), SharedOptions.Verbose());
     }
 
     private static EmbeddingOptions Options(System.CommandLine.ParseResult result, Option<int?> maxLength, Option<string> longInputs,
-        Option<int> batchSize, Option<int?> threads) => new()
+        Option<int> batchSize, Option<int?> threads, Option<bool> keep16Bit) => new()
     {
+        Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
         MaxLength = result.GetValue(maxLength),
         LongInputs = SharedOptions.ToPolicy(result.GetValue(longInputs)!),
         BatchSize = result.GetValue(batchSize),

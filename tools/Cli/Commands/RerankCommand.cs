@@ -13,12 +13,13 @@ internal static class RerankCommand
         var maxLength = SharedOptions.MaxLength("Max tokens per (query, text) pair, special tokens included; longer pairs are cut longest first");
         var batchSize = SharedOptions.BatchSize();
         var threads = SharedOptions.Threads();
+        var keep16Bit = SharedOptions.Keep16Bit();
         var verbose = SharedOptions.Verbose();
         var command = new Command("rerank",
             "Score texts against a query with a cross-encoder (bge-reranker …). Input: JSON Lines {\"query\": ..., \"texts\": [...]}; " +
             "output per line: a JSON array of scores (sigmoid of the logit, or the logit with --raw) in the order of \"texts\".")
         {
-            model, raw, maxLength, batchSize, threads, verbose,
+            model, raw, maxLength, batchSize, threads, keep16Bit, verbose,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -27,6 +28,7 @@ internal static class RerankCommand
                 MaxLength = result.GetValue(maxLength),
                 BatchSize = result.GetValue(batchSize),
                 Threads = result.GetValue(threads),
+                Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
             });
             var requests = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {

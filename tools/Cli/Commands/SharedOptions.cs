@@ -19,6 +19,13 @@ internal static class SharedOptions
 
     public static Option<int?> Threads() => new("--threads") { Description = "Kernel threads (default: all cores)" };
 
+    public static Option<bool> Keep16Bit() => new("--keep-16bit")
+    {
+        Description = "Keep F16/BF16 weights 16-bit in memory (about half the memory; widened inside the kernels)",
+    };
+
+    public static WeightPrecision ToPrecision(bool keep16Bit) => keep16Bit ? WeightPrecision.Stored : WeightPrecision.Float32;
+
     public static Option<string> LongInputs()
     {
         var option = new Option<string>("--long-inputs")

@@ -54,7 +54,13 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     private int _panelsPerBlock;
     private int _depthBlock;
 
-    public GemmJob(WorkerPool pool) => _pool = pool;
+    private readonly AlignedBuffer?[] _widened;
+
+    public GemmJob(WorkerPool pool)
+    {
+        _pool = pool;
+        _widened = new AlignedBuffer?[pool.Workers];
+    }
 
     public static int PanelWidth => Columns;
 
@@ -90,6 +96,8 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         _columnBlocks = columnBlocks;
         _panelsPerBlock = (weights.PanelCount + columnBlocks - 1) / columnBlocks;
         _depthBlock = Math.Min(rows, _rowBlock) <= FullDepthRows && (long)_rowBlock * weights.InFeatures <= FullDepthFloats ? weights.InFeatures : DepthBlock;
+        if (weights.HalfFormat is not null)
+            for (int i = 0; i < _widened.Length; i++) _widened[i] = AlignedBuffer.AtLeast(_widened[i], (long)_depthBlock * Columns);
         try
         {
             _pool.Run(this, ((rows + _rowBlock - 1) / _rowBlock) * columnBlocks);
@@ -132,8 +140,19 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
             int tiles = (rowCount + Rows - 1) / Rows, aheadStep = (2 * TS.Count + tiles - 1) / tiles;
             for (int p = firstPanel; p < endPanel; p++)
             {
-                float* b = w.Panel(p) + (long)depth * nr;
-                float* next = w.Panel(Math.Min(p + 1, w.PanelCount - 1)) + (long)depth * nr;
+                float* b, next;
+                if (w.HalfFormat is { } format)
+                {
+                    // 16-bit weights: widen this panel's block once into L1 for all the task's tiles (the widening
+                    // itself streams the panel, so the tiles prefetch nothing further).
+                    b = next = _widened[worker]!.Pointer;
+                    HalfConversion.Widen(w.HalfPanel(p) + (long)depth * nr, format, b, (long)kc * nr);
+                }
+                else
+                {
+                    b = w.Panel(p) + (long)depth * nr;
+                    next = w.Panel(Math.Min(p + 1, w.PanelCount - 1)) + (long)depth * nr;
+                }
                 int column = p * nr, columns = Math.Min(nr, n - column);
                 float* bias = w.Bias + column;
                 for (int r = 0; r < rowCount; r += Rows)

@@ -3,26 +3,26 @@ using System.Buffers;
 namespace EmbedRt.Loader.Safetensors;
 
 /// <summary>
-/// Exposes 4-byte-aligned float32 data inside a memory map as <see cref="Memory{T}"/> without copying.
+/// Exposes naturally aligned data (float32, 16-bit floats) inside a memory map as <see cref="Memory{T}"/> without copying.
 /// Asking for the span after the owning file is unmapped throws instead of touching freed memory.
 /// </summary>
-internal sealed unsafe class MappedFloatMemory : MemoryManager<float>
+internal sealed unsafe class MappedMemory<T> : MemoryManager<T> where T : unmanaged
 {
     private readonly SafetensorsFile _owner;
-    private readonly float* _pointer;
+    private readonly T* _pointer;
     private readonly int _length;
 
-    public MappedFloatMemory(SafetensorsFile owner, float* pointer, int length)
+    public MappedMemory(SafetensorsFile owner, T* pointer, int length)
     {
         _owner = owner;
         _pointer = pointer;
         _length = length;
     }
 
-    public override Span<float> GetSpan()
+    public override Span<T> GetSpan()
     {
         _owner.ThrowIfDisposed();
-        return new Span<float>(_pointer, _length);
+        return new Span<T>(_pointer, _length);
     }
 
     public override MemoryHandle Pin(int elementIndex = 0)
