@@ -6,7 +6,8 @@ namespace EmbedRt.Kernels.Bench;
 /// <summary>
 /// A short Stopwatch measurement of GEMM efficiency for tuning: each shape runs for a fraction of a second per
 /// thread count and is reported as GFLOP/s and as a share of the FMA peak measured in the same process
-/// (peak × threads for multi-threaded runs). Usage: quick-gemm [seconds-per-case] [tier].
+/// (peak × threads for multi-threaded runs). Usage: quick-gemm [seconds-per-case] [tier] [Float16|BFloat16]
+/// (the last: weights kept 16-bit, widened inside the GEMM).
 /// </summary>
 public static class QuickGemm
 {
@@ -19,6 +20,7 @@ public static class QuickGemm
     {
         double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.5;
         CpuTier tier = args.Length > 2 ? Enum.Parse<CpuTier>(args[2]) : CpuKernels.BestTier;
+        HalfFormat? half = args.Length > 3 ? Enum.Parse<HalfFormat>(args[3]) : null;
         Console.WriteLine($"tier {tier}; peak = best FMA-loop GFLOP/s of one thread, measured between GEMM runs");
         foreach (var threads in new[] { 1, 2 })
         {
@@ -26,7 +28,9 @@ public static class QuickGemm
             foreach (var (m, n, k) in Shapes)
             {
                 var x = Data(m * k, 1);
-                var weights = kernels.PrepareLinear(Data(n * k, 2), Data(n, 3), n, k);
+                var weights = half is { } format
+                    ? kernels.PrepareLinear(Data(n * k, 2).Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray(), format, Data(n, 3), n, k)
+                    : kernels.PrepareLinear(Data(n * k, 2), Data(n, 3), n, k);
                 var y = new float[m * n];
                 kernels.Linear(x, m, weights, y, Activation.None);
                 // Interleave short peak loops with GEMM runs and keep the best of each: on a shared machine both
@@ -43,7 +47,7 @@ public static class QuickGemm
                     runs++;
                 }
                 double gflops = 2.0 * m * n * k / best / 1e9;
-                Console.WriteLine($"{kernels.Name} threads={threads} M={m,4} N={n,4} K={k,4}: {gflops,6:F1} GFLOP/s = {100 * gflops / (peak * threads),5:F1}% of peak {peak:F1} ({runs} runs)");
+                Console.WriteLine($"{kernels.Name}{(half is null ? "" : " " + half)} threads={threads} M={m,4} N={n,4} K={k,4}: {gflops,6:F1} GFLOP/s = {100 * gflops / (peak * threads),5:F1}% of peak {peak:F1} ({runs} runs)");
             }
         }
     }

@@ -165,6 +165,13 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
         return copy;
     }
 
+    /// <summary>
+    /// Says that a tensor has been copied and its data in the map will not be read again: its whole pages leave
+    /// the resident set (on Linux; elsewhere nothing happens). Reading it again stays correct, from the file.
+    /// Never call this for a tensor still used zero-copy.
+    /// </summary>
+    public void ReleasePages(string name) => _fileOf[Find(name).Name].ReleasePages(Find(name));
+
     /// <summary>Reads a float tensor whatever its shape (for tools and for tensors whose shape the caller discovers).</summary>
     public FloatTensor ReadFloatAnyShape(string name) => Read(Find(name));
 

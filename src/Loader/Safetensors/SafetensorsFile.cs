@@ -108,6 +108,13 @@ internal sealed unsafe class SafetensorsFile : IDisposable
         return new MappedMemory<T>(this, (T*)start, (int)entry.ElementCount).Memory;
     }
 
+    /// <summary>Drops a tensor's mapped pages from memory once it has been copied (see <see cref="PageRelease"/>).</summary>
+    public void ReleasePages(TensorEntry entry)
+    {
+        ThrowIfDisposed();
+        PageRelease.Release(_base + entry.DataOffset, entry.ByteLength);
+    }
+
     public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     public void Dispose()

@@ -63,13 +63,15 @@ internal sealed class EncoderWeights
             LinearWeights Linear(string name, int outFeatures, int inFeatures)
             {
                 var bias = Read(p + name + ".bias", outFeatures).Data.Span;
-                return ReadHalf(p + name + ".weight", outFeatures, inFeatures) is { } half
+                var prepared = ReadHalf(p + name + ".weight", outFeatures, inFeatures) is { } half
                     ? kernels.PrepareLinear(half.Data.Span, half.Format, bias, outFeatures, inFeatures)
                     : kernels.PrepareLinear(Read(p + name + ".weight", outFeatures, inFeatures).Data.Span, bias, outFeatures, inFeatures);
+                checkpoint.ReleasePages(prefix + p + name + ".weight");
+                return prepared;
             }
 
             layers[i] = new LayerWeights(
-                FusedQkv(Read, ReadHalf, p, h, kernels),
+                FusedQkv(Read, ReadHalf, checkpoint, prefix + p, p, h, kernels),
                 Linear("attention.output.dense", h, h),
                 Read(p + "attention.output.LayerNorm.weight", h).Data,
                 Read(p + "attention.output.LayerNorm.bias", h).Data,
@@ -86,23 +88,29 @@ internal sealed class EncoderWeights
     /// stays 16-bit when all three are 16-bit in one format and the caller keeps 16-bit weights.
     /// </summary>
     private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, Func<string, int[], HalfTensor?> readHalf,
-        string layerPrefix, int h, IKernels kernels)
+        SafetensorsCheckpoint checkpoint, string fullLayerPrefix, string layerPrefix, int h, IKernels kernels)
     {
-        string[] names = ["query", "key", "value"];
-        names = Array.ConvertAll(names, part => layerPrefix + "attention.self." + part);
+        string[] parts = ["query", "key", "value"];
+        var names = Array.ConvertAll(parts, part => layerPrefix + "attention.self." + part);
         var bias = new float[3 * h];
         for (int i = 0; i < names.Length; i++) read(names[i] + ".bias", [h]).Data.Span.CopyTo(bias.AsSpan(i * h));
 
+        LinearWeights prepared;
         var halves = Array.ConvertAll(names, name => readHalf(name + ".weight", [h, h]));
         if (halves.All(half => half is not null && half.Format == halves[0]!.Format))
         {
             var stacked = new ushort[3 * h * h];
             for (int i = 0; i < halves.Length; i++) halves[i]!.Data.Span.CopyTo(stacked.AsSpan(i * h * h));
-            return kernels.PrepareLinear(stacked, halves[0]!.Format, bias, 3 * h, h);
+            prepared = kernels.PrepareLinear(stacked, halves[0]!.Format, bias, 3 * h, h);
         }
-        var weight = new float[3 * h * h];
-        for (int i = 0; i < names.Length; i++) read(names[i] + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
-        return kernels.PrepareLinear(weight, bias, 3 * h, h);
+        else
+        {
+            var weight = new float[3 * h * h];
+            for (int i = 0; i < names.Length; i++) read(names[i] + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
+            prepared = kernels.PrepareLinear(weight, bias, 3 * h, h);
+        }
+        foreach (var part in parts) checkpoint.ReleasePages(fullLayerPrefix + "attention.self." + part + ".weight");
+        return prepared;
     }
 
     /// <summary>Finds the prefix under which the encoder's tensors are stored; exactly one must exist.</summary>
