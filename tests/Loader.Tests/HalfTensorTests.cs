@@ -47,3 +47,23 @@ public class HalfTensorTests
         Assert.Equal([1f, -2f, 0.333251953125f], checkpoint.ReadFloat("h", 3).Data.ToArray());
     }
 }
+
+/// <summary>Releasing a copied tensor's pages is advice only: reading it again still gives its values.</summary>
+public class PageReleaseTests
+{
+    [Fact]
+    public void TensorsReadAfterReleaseKeepTheirValues()
+    {
+        var path = Path.Combine(Fixtures.TempDirectory("release"), "m.safetensors");
+        var big = Metrics.Random(64 * 1024, seed: 5);
+        var small = Metrics.Random(7, seed: 6);
+        SafetensorsWriter.Write(path, [new("big", TensorData.FromFloats(big, [256, 256])), new("small", TensorData.FromFloats(small, [7]))]);
+        using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
+        Assert.Equal(big, checkpoint.ReadFloat("big", 256, 256).Data.ToArray());
+        checkpoint.ReleasePages("big");
+        checkpoint.ReleasePages("small");
+        Assert.Equal(big, checkpoint.ReadFloat("big", 256, 256).Data.ToArray());
+        Assert.Equal(small, checkpoint.ReadFloat("small", 7).Data.ToArray());
+        Assert.Throws<ModelFormatException>(() => checkpoint.ReleasePages("missing"));
+    }
+}
