@@ -18,11 +18,15 @@ public class EmbedBenchmarks
     [Params(1, 32)]
     public int Inputs { get; set; }
 
+    /// <summary>Kernel threads: with two, the worker pool's hand-offs are counted too.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         string dir = Environment.GetEnvironmentVariable("EMBEDRT_BENCH_MODEL") ?? FindFixture("bert-tiny-uncased");
-        _model = EmbeddingModel.Load(dir, new EmbeddingOptions { Threads = 1, Pooling = PoolingMode.Mean });
+        _model = EmbeddingModel.Load(dir, new EmbeddingOptions { Threads = Threads, Pooling = PoolingMode.Mean });
         var random = new Random(7);
         _texts = Enumerable.Range(0, Inputs)
             .Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(5, 40)).Select(_ => Words[random.Next(Words.Length)])))
