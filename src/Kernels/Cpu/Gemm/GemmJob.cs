@@ -56,6 +56,8 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     private PackedLinear? _weights;
     private Activation _activation;
     private int _rowBlock;
+    private int _fullBlocks;
+    private int _tailBlock;
     private int _columnBlocks;
     private int _panelsPerBlock;
     private int _depthBlock;
@@ -107,7 +109,7 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
             for (int i = 0; i < _widened.Length; i++) _widened[i] = AlignedBuffer.AtLeast(_widened[i], (long)_depthBlock * Columns);
         try
         {
-            _pool.Run(this, ((rows + _rowBlock - 1) / _rowBlock) * columnBlocks);
+            _pool.Run(this, RowTasks(rows, workers) * columnBlocks);
         }
         finally
         {
@@ -128,13 +130,33 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         }
     }
 
+    /// <summary>
+    /// Splits the rows into tasks: full row blocks, except that the last round (one block per worker) is cut
+    /// into blocks a quarter as tall, so that the workers finish together instead of one waiting most of a
+    /// block for the other (worth ~2–3 % of a forward pass on two threads).
+    /// </summary>
+    private int RowTasks(int rows, int workers)
+    {
+        int blocks = (rows + _rowBlock - 1) / _rowBlock;
+        if (workers == 1 || blocks < 2 * workers || _rowBlock < 4 * Rows)
+        {
+            _fullBlocks = blocks;
+            _tailBlock = _rowBlock;
+            return blocks;
+        }
+        _fullBlocks = blocks - workers;
+        _tailBlock = (_rowBlock / 4 + Rows - 1) / Rows * Rows;
+        return _fullBlocks + (rows - _fullBlocks * _rowBlock + _tailBlock - 1) / _tailBlock;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TOp>(int task, int worker) where TOp : IVectorOp<TVec>
     {
         var w = _weights!;
         int k = w.InFeatures, n = w.OutFeatures, nr = Columns;
-        int firstRow = task / _columnBlocks * _rowBlock;
-        int rowCount = Math.Min(_rowBlock, _rows - firstRow);
+        int rowTask = task / _columnBlocks;
+        int firstRow = rowTask < _fullBlocks ? rowTask * _rowBlock : _fullBlocks * _rowBlock + (rowTask - _fullBlocks) * _tailBlock;
+        int rowCount = Math.Min(rowTask < _fullBlocks ? _rowBlock : _tailBlock, _rows - firstRow);
         int firstPanel = task % _columnBlocks * _panelsPerBlock;
         int endPanel = Math.Min(w.PanelCount, firstPanel + _panelsPerBlock);
         float* edge = stackalloc float[Rows * nr];
