@@ -21,14 +21,7 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
             progress.Stage = $"[{index + 1}/{plan.Count}] {modelName} {setName} threads={threads} " +
                              (perCall ? "batch=1 (one input per call)" : $"batch={batch}");
             progress.Report($"{set.Inputs.Count} inputs, {set.TokenCount} tokens");
-            var byEngine = new Dictionary<string, Measurement>();
-            foreach (var engineName in options.Engines)
-            {
-                using var engine = CreateEngine(engineName, model, threads, perCall ? 1 : batch);
-                byEngine[engineName] = perCall
-                    ? Measurement.Latency(engine, set, options.Warmup, options.Repetitions, progress)
-                    : Measurement.Throughput(engine, set, options.Warmup, options.Repetitions, progress);
-            }
+            var byEngine = MeasureInterleaved(model, set, threads, batch, perCall);
             double? minCosine = byEngine.Count == 2
                 ? Pooling.MinCosine(byEngine["ort"].Vectors, byEngine["embedrt"].Vectors) : null;
             var row = new ResultRow(model, set, threads, perCall ? 1 : batch, perCall, byEngine, minCosine);
@@ -37,6 +30,45 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
         }
         progress.Stage = "";
         return rows;
+    }
+
+    /// <summary>
+    /// Both engines are loaded and warmed up, then timed in blocks ordered A B B A (ORT, EmbedRt, EmbedRt, ORT),
+    /// half the repetitions per block: a drift in the machine's load during the row (a shared machine) then
+    /// weighs on both engines alike instead of on whichever ran second. One engine alone runs one block.
+    /// </summary>
+    private Dictionary<string, Measurement> MeasureInterleaved(ModelInfo model, InputSet set, int threads, int batch, bool perCall)
+    {
+        var engines = new List<IEmbeddingEngine>();
+        try
+        {
+            var timings = new Dictionary<string, Measurement.Timings>();
+            foreach (var name in options.Engines)
+            {
+                var engine = CreateEngine(name, model, threads, perCall ? 1 : batch);
+                engines.Add(engine);
+                timings[name] = new Measurement.Timings(engine, set, perCall, progress);
+                timings[name].WarmUp(options.Warmup);
+            }
+            var names = options.Engines.ToList();
+            if (names.Count == 1)
+            {
+                timings[names[0]].Time(options.Repetitions, options.Repetitions);
+            }
+            else
+            {
+                int first = (options.Repetitions + 1) / 2, second = options.Repetitions - first;
+                foreach (var (name, runs) in new[] { (names[0], first), (names[1], first), (names[1], second), (names[0], second) })
+                    timings[name].Time(runs, options.Repetitions);
+            }
+            return names.ToDictionary(name => name, name => perCall
+                ? Measurement.Latency(timings[name], set)
+                : Measurement.Throughput(timings[name], set));
+        }
+        finally
+        {
+            foreach (var engine in engines) engine.Dispose();
+        }
     }
 
     private List<(string Model, string Set, int Threads, int Batch, bool PerCall)> Plan()

@@ -3,7 +3,7 @@ using EmbedRt.Tokenization;
 
 namespace EmbedRt.Bench.EndToEnd;
 
-/// <summary>Timing of one engine on one input set: medians over the repetitions.</summary>
+/// <summary>Timing of one engine on one input set: medians over the timed runs.</summary>
 internal sealed record Measurement(
     double MedianSeconds,
     double SequencesPerSecond,
@@ -12,35 +12,58 @@ internal sealed record Measurement(
     double? P90LatencyMs,
     float[][] Vectors)
 {
-    /// <summary>Whole set through <see cref="IEmbeddingEngine.Embed"/> in one call (the engine batches).</summary>
-    public static Measurement Throughput(IEmbeddingEngine engine, InputSet set, int warmup, int repetitions, Progress progress)
+    /// <summary>Whole set through <see cref="IEmbeddingEngine.Embed"/> in one call per run (the engine batches).</summary>
+    public static Measurement Throughput(Timings timings, InputSet set)
     {
-        float[][] vectors = [];
-        var seconds = new List<double>();
-        for (int run = 0; run < warmup + repetitions; run++)
-        {
-            var watch = Stopwatch.StartNew();
-            vectors = engine.Embed(set.Inputs);
-            double elapsed = watch.Elapsed.TotalSeconds;
-            bool warm = run >= warmup;
-            if (warm) seconds.Add(elapsed);
-            progress.Report($"{engine.Name} {(warm ? $"run {run - warmup + 1}/{repetitions}" : $"warm-up {run + 1}/{warmup}")}: " +
-                            $"{elapsed:F3} s, {set.Inputs.Count / elapsed:F1} seq/s");
-        }
-        double median = Median(seconds);
-        return new Measurement(median, set.Inputs.Count / median, set.TokenCount / median, null, null, vectors);
+        double median = Median(timings.RunSeconds);
+        return new Measurement(median, set.Inputs.Count / median, set.TokenCount / median, null, null, timings.Vectors);
     }
 
-    /// <summary>One input per call, as a query-serving process sees them; per-call latency over all repetitions.</summary>
-    public static Measurement Latency(IEmbeddingEngine engine, InputSet set, int warmup, int repetitions, Progress progress)
+    /// <summary>One input per call, as a query-serving process sees them; per-call latency over all timed runs.</summary>
+    public static Measurement Latency(Timings timings, InputSet set)
     {
-        var vectors = new float[set.Inputs.Count][];
-        var runSeconds = new List<double>();
-        var callMs = new List<double>();
-        var single = new TokenEncoding[1];
-        for (int run = 0; run < warmup + repetitions; run++)
+        double median = Median(timings.RunSeconds);
+        return new Measurement(median, set.Inputs.Count / median, set.TokenCount / median,
+            Median(timings.CallMs), Percentile(timings.CallMs, 0.9), timings.Vectors);
+    }
+
+    /// <summary>
+    /// Runs of one engine over one input set, accumulated over several blocks (see BenchmarkRunner): per run the
+    /// whole set either in one call (throughput) or one input per call (latency).
+    /// </summary>
+    internal sealed class Timings(IEmbeddingEngine engine, InputSet set, bool perCall, Progress progress)
+    {
+        private int _timedRuns;
+
+        public List<double> RunSeconds { get; } = [];
+        public List<double> CallMs { get; } = [];
+        public float[][] Vectors { get; private set; } = [];
+
+        public void WarmUp(int runs)
         {
-            bool warm = run >= warmup;
+            for (int run = 0; run < runs; run++) Report($"warm-up {run + 1}/{runs}", Run(timed: false));
+        }
+
+        public void Time(int runs, int totalRuns)
+        {
+            for (int run = 0; run < runs; run++)
+            {
+                double seconds = Run(timed: true);
+                RunSeconds.Add(seconds);
+                Report($"run {++_timedRuns}/{totalRuns}", seconds);
+            }
+        }
+
+        private double Run(bool timed)
+        {
+            if (!perCall)
+            {
+                var watch = Stopwatch.StartNew();
+                Vectors = engine.Embed(set.Inputs);
+                return watch.Elapsed.TotalSeconds;
+            }
+            var vectors = new float[set.Inputs.Count][];
+            var single = new TokenEncoding[1];
             double total = 0;
             for (int i = 0; i < set.Inputs.Count; i++)
             {
@@ -49,15 +72,15 @@ internal sealed record Measurement(
                 vectors[i] = engine.Embed(single)[0];
                 double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 total += elapsed;
-                if (warm) callMs.Add(elapsed * 1000);
+                if (timed) CallMs.Add(elapsed * 1000);
             }
-            if (warm) runSeconds.Add(total);
-            progress.Report($"{engine.Name} {(warm ? $"run {run - warmup + 1}/{repetitions}" : $"warm-up {run + 1}/{warmup}")}: " +
-                            $"{total * 1000 / set.Inputs.Count:F2} ms/call");
+            Vectors = vectors;
+            return total;
         }
-        double median = Median(runSeconds);
-        return new Measurement(median, set.Inputs.Count / median, set.TokenCount / median,
-            Median(callMs), Percentile(callMs, 0.9), vectors);
+
+        private void Report(string what, double seconds) => progress.Report(perCall
+            ? $"{engine.Name} {what}: {seconds * 1000 / set.Inputs.Count:F2} ms/call"
+            : $"{engine.Name} {what}: {seconds:F3} s, {set.Inputs.Count / seconds:F1} seq/s");
     }
 
     private static double Median(List<double> values) => Percentile(values, 0.5);

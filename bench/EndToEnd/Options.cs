@@ -17,7 +17,7 @@ internal sealed class Options
           --latency-sets A,B    sets also run one input per call, batch 1 (default short; 'none' for no such rows)
           --engines ort,embedrt engines to run (default both; vectors are compared only when both run)
           --warmup N            untimed runs first (default 1)
-          --reps N              timed runs; medians are reported (default 5)
+          --reps N              timed runs per engine, in blocks ORT, EmbedRt, EmbedRt, ORT; medians are reported (default 5)
           --scale F             multiplies the inputs per set: short 256, 128: 128, 512: 32, mixed 128 (default 1)
           --seed N              input generator seed (default 42)
           --min-cosine F        agreement threshold; exit code 2 when a row falls below it (default 0.9999)

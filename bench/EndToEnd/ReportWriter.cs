@@ -23,7 +23,7 @@ internal static class ReportWriter
         Line($"- Load average at start (1/5/15 min): {loadAverageAtStart} — other work on the machine skews timings");
         Line($"- Commit: {MachineInfo.GitCommit()}");
         Line($"- Command: `{command}`");
-        Line($"- Repetitions: {options.Warmup} warm-up + {options.Repetitions} timed runs per row and engine; medians reported");
+        Line($"- Repetitions: {options.Warmup} warm-up + {options.Repetitions} timed runs per row and engine, both engines loaded and timed in blocks ordered ORT, EmbedRt, EmbedRt, ORT (half the runs each) so that a drift in machine load weighs on both alike; medians reported");
         Line();
         Line("Method: both engines get identical token ids (random ordinary ids framed [CLS] … [SEP], seeded) for the");
         Line("same random-weight model (tools/modelgen). ONNX Runtime runs the model's ONNX export with");
