@@ -21,6 +21,18 @@ public static class KernelSets
 
     public static CpuKernels Get(CpuTier tier, int threads) => Instances.GetOrAdd((tier, threads), key => new CpuKernels(key.Item2, key.Item1));
 
+    /// <summary>The row widths the issue asks every row kernel to be checked at: around and across vector widths.</summary>
+    public static readonly int[] OddColumns = [1, 3, 17, 63, 65, 127, 129, 383, 384, 1000];
+
+    /// <summary>Every runnable tier × every width of <see cref="OddColumns"/>.</summary>
+    public static TheoryData<CpuTier, int> TierAndColumnData()
+    {
+        var data = new TheoryData<CpuTier, int>();
+        foreach (var tier in Tiers)
+            foreach (int cols in OddColumns) data.Add(tier, cols);
+        return data;
+    }
+
     public static TheoryData<CpuTier> TierData()
     {
         var data = new TheoryData<CpuTier>();

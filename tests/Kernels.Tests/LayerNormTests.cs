@@ -8,20 +8,11 @@ public class LayerNormTests
     /// <summary>Outputs are O(1); float sums over ≤ 1000 columns stay within a few 1e-7.</summary>
     private const double MaxAbsError = 1e-5;
 
-    private static readonly int[] Columns = [1, 3, 17, 63, 65, 127, 129, 383, 384, 1000];
-
-    public static TheoryData<CpuTier, int> CaseData()
-    {
-        var data = new TheoryData<CpuTier, int>();
-        foreach (var tier in KernelSets.Tiers)
-            foreach (int cols in Columns) data.Add(tier, cols);
-        return data;
-    }
 
     public enum Output { Separate, AliasX, AliasResidual }
 
     [Theory]
-    [MemberData(nameof(CaseData))]
+    [MemberData(nameof(KernelSets.TierAndColumnData), MemberType = typeof(KernelSets))]
     public void MatchesReference(CpuTier tier, int cols)
     {
         foreach (int rows in new[] { 1, 3, 17, 129 })

@@ -7,18 +7,9 @@ public class PoolTests
 {
     private const double MaxAbsError = 1e-5;
 
-    private static readonly int[] Columns = [1, 3, 17, 63, 65, 127, 129, 383, 384, 1000];
-
-    public static TheoryData<CpuTier, int> CaseData()
-    {
-        var data = new TheoryData<CpuTier, int>();
-        foreach (var tier in KernelSets.Tiers)
-            foreach (int cols in Columns) data.Add(tier, cols);
-        return data;
-    }
 
     [Theory]
-    [MemberData(nameof(CaseData))]
+    [MemberData(nameof(KernelSets.TierAndColumnData), MemberType = typeof(KernelSets))]
     public void MatchesReference(CpuTier tier, int cols)
     {
         var kernels = KernelSets.Get(tier, 1);
