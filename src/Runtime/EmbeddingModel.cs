@@ -87,13 +87,21 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<string> texts, string? promptName = null, string? prompt = null) =>
         EmbedPairs(texts.Select(text => (text, (string?)null)).ToArray(), promptName, prompt);
 
-    /// <summary>Embeds texts with optional second texts (pair encodings); the prompt goes before the first text.</summary>
-    public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null)
+    /// <summary>
+    /// Embeds texts with optional second texts (pair encodings); the prompt goes before the first text.
+    /// <paramref name="onTruncated"/>, if given, is called with the index of every input that the
+    /// <see cref="LongInputPolicy.Truncate"/> policy cut to <see cref="MaxLength"/> tokens (prompt included).
+    /// </summary>
+    public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null,
+        Action<int>? onTruncated = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         string promptText = ResolvePrompt(promptName, prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
         var prepared = _preparer.Prepare(inputs, promptText, excludePrompt);
+        if (onTruncated is not null)
+            foreach (var input in prepared)
+                if (input.Truncated) onTruncated(input.Owner);
 
         int h = Dimension;
         var kernels = _loaded.Kernels;

@@ -115,5 +115,19 @@ public class CliHeadCommandsTests
         Assert.NotEqual(truncated.StdoutLines[0], chunked.StdoutLines[0]);
     }
 
+    /// <summary>The warning counts what the model actually received: the prompt's tokens included.</summary>
+    [Fact]
+    public void TruncationWarningCountsThePrompt()
+    {
+        var model = Fixtures.Model("bert-tiny-uncased");
+        var text = string.Join(' ', Enumerable.Repeat("the", 12)); // 12 tokens + [CLS] [SEP] = 14
+        var plain = CliProcess.Run(Lines(["short", text]), "embed", "--model", model, "--max-length", "16");
+        Assert.Equal(0, plain.ExitCode);
+        Assert.DoesNotContain("truncated", plain.Stderr);
+        var prompted = CliProcess.Run(Lines(["short", text]), "embed", "--model", model, "--max-length", "16", "--prompt", "a b c d e ");
+        Assert.Equal(0, prompted.ExitCode);
+        Assert.Contains("1 input(s) longer than 16 tokens were truncated (line 2)", prompted.Stderr);
+    }
+
     private static string Lines(IEnumerable<string> texts) => string.Concat(texts.Select(t => JsonSerializer.Serialize(t) + "\n"));
 }

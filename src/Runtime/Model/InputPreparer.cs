@@ -6,7 +6,8 @@ namespace EmbedRt.Model;
 /// <param name="Owner">Index of the user input it belongs to.</param>
 /// <param name="Encoding">The tokens to run.</param>
 /// <param name="PromptTokens">Leading tokens (CLS and the prompt) that mean pooling leaves out when the model says so.</param>
-internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens);
+/// <param name="Truncated">Whether the input was cut to the max length (prompt included in the count).</param>
+internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens, bool Truncated = false);
 
 /// <summary>
 /// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
@@ -38,7 +39,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             switch (policy)
             {
                 case LongInputPolicy.Truncate:
-                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens));
+                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
                     throw new ArgumentException($"input {i} has {full.Ids.Length} tokens, more than the limit of {maxLength}");

@@ -76,4 +76,18 @@ public class PromptAndLongInputTests
         var error = Assert.Throws<ArgumentException>(() => model.Embed(["short", "one two three four five six seven eight nine"]));
         Assert.Contains("input 1", error.Message);
     }
+
+    [Fact]
+    public void TruncatePolicyReportsWhichInputsItCut()
+    {
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { MaxLength = 8 });
+        var cut = new List<int>();
+        var vectors = model.EmbedPairs([("short", null), ("one two three four five six seven eight nine", null), ("a b", "c d e f g")],
+            onTruncated: cut.Add);
+        Assert.Equal(3, vectors.Length);
+        Assert.Equal([1, 2], cut);
+        cut.Clear();
+        model.EmbedPairs([("one two three four", null)], prompt: "a b c d ", onTruncated: cut.Add); // 4 + 4 + 2 > 8
+        Assert.Equal([0], cut);
+    }
 }

@@ -43,17 +43,20 @@ internal static class EmbedCommand
             using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
             var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
             using var output = new JsonLinesOutput(Console.OpenStandardOutput());
+            var truncatedLines = new List<int>();
             for (int start = 0; start < inputs.Count; start += ChunkSize)
             {
                 var chunk = inputs.GetRange(start, Math.Min(ChunkSize, inputs.Count - start)).Select(r => (r.Text, r.Pair)).ToArray();
-                foreach (var vector in embedder.EmbedPairs(chunk, result.GetValue(promptName), result.GetValue(prompt)))
+                int first = start;
+                var vectors = embedder.EmbedPairs(chunk, result.GetValue(promptName), result.GetValue(prompt),
+                    index => truncatedLines.Add(first + index + 1));
+                foreach (var vector in vectors)
                 {
                     JsonLinesOutput.WriteFloats(output.Writer, vector);
                     output.EndLine();
                 }
             }
-            if (options.LongInputs == LongInputPolicy.Truncate)
-                LongInputWarning.Report(embedder.Tokenizer, inputs, embedder.MaxLength);
+            LongInputWarning.Report(truncatedLines, embedder.MaxLength);
             return 0;
         }));
         return command;
