@@ -17,18 +17,8 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 64;;
     esac
 done
-CACHE=${E2E_CACHE:-bench/.cache}
-MODEL="$CACHE/models/xlmr-8k-h1024-l24"
-PYTHON=/usr/bin/python3
-
-command -v /usr/bin/time >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y time; }
-"$PYTHON" -c 'import numpy' 2>/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy; }
-if [ ! -f "$MODEL/config.json" ]; then
-    echo "== generating $MODEL" >&2
-    "$PYTHON" tools/modelgen/make_model.py --out "$MODEL" --model-type xlm-roberta --hidden 1024 --layers 24 \
-        --heads 16 --intermediate 4096 --max-positions 8192 --dtype F16 --pooling cls \
-        --max-seq-length 8192 --tokenizer-dir tests/fixtures/models/xlmr-tiny-m3 >&2
-fi
+. bench/xlmr-8k-model.sh
+xlmr_8k_model 1024 24
 
 echo "== building embedrt (Release)" >&2
 dotnet build tools/Cli -c Release -v quiet -nologo >&2

@@ -47,7 +47,8 @@ public interface IKernels
     /// One sentence vector from <paramref name="rows"/> rows of <paramref name="hidden"/> ([rows, cols]): the
     /// first row (<see cref="TokenPooling.First"/>) or the mean of all rows (<see cref="TokenPooling.Mean"/>),
     /// then, if <paramref name="normalize"/>, scaled to unit L2 norm (a zero vector stays zero), into
-    /// <paramref name="output"/> (cols values).
+    /// <paramref name="output"/> (cols values). <paramref name="output"/> may be <paramref name="hidden"/>'s first
+    /// row itself: with one row and <paramref name="normalize"/>, that normalizes a vector in place.
     /// </summary>
     void Pool(ReadOnlySpan<float> hidden, int rows, int cols, TokenPooling pooling, bool normalize, Span<float> output);
 

@@ -126,7 +126,7 @@ public sealed class EmbeddingModel : IDisposable
         });
         if (Normalize)
             for (int i = 0; i < vectors.Length; i++)
-                if (windows[i] > 1) Heads.Pooling.Normalize(vectors[i]);
+                if (windows[i] > 1) kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
         return vectors;
     }
 

@@ -46,6 +46,20 @@ public class PoolTests
         Assert.Equal([0f, 0f], output);
     }
 
+    /// <summary>Output may be the input row itself: one row with normalize scales a vector to unit length in place.</summary>
+    [Theory]
+    [MemberData(nameof(KernelSets.AllKernelSets), MemberType = typeof(KernelSets))]
+    public void NormalizesAVectorInPlace(string kernelSet)
+    {
+        var kernels = KernelSets.ByName(kernelSet);
+        var vector = Metrics.Random(129, 4, 5f);
+        var expected = new float[vector.Length];
+        KernelSets.Reference.Pool((float[])vector.Clone(), 1, vector.Length, TokenPooling.First, true, expected);
+        kernels.Pool(vector, 1, vector.Length, TokenPooling.First, true, vector);
+        Assert.True(Metrics.MaxAbsError(vector, expected) <= MaxAbsError);
+        Assert.Equal(1.0, Math.Sqrt(vector.Sum(v => (double)v * v)), 1e-6);
+    }
+
     [Theory]
     [MemberData(nameof(KernelSets.AllKernelSets), MemberType = typeof(KernelSets))]
     public void RejectsBadArguments(string kernelSet)

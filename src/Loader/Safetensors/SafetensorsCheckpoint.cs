@@ -170,7 +170,11 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     /// the resident set (on Linux; elsewhere nothing happens). Reading it again stays correct, from the file.
     /// Never call this for a tensor still used zero-copy.
     /// </summary>
-    public void ReleasePages(string name) => _fileOf[Find(name).Name].ReleasePages(Find(name));
+    public void ReleasePages(string name)
+    {
+        var entry = Find(name);
+        _fileOf[entry.Name].ReleasePages(entry);
+    }
 
     /// <summary>Reads a float tensor whatever its shape (for tools and for tensors whose shape the caller discovers).</summary>
     public FloatTensor ReadFloatAnyShape(string name) => Read(Find(name));

@@ -15,14 +15,4 @@ internal static class Pooling
         PoolingMode.Mean => TokenPooling.Mean,
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "pooling must be resolved before use"),
     };
-
-    /// <summary>Scales to unit L2 norm; a zero vector stays zero (as torch's normalize with its epsilon).</summary>
-    public static void Normalize(Span<float> vector)
-    {
-        double sum = 0;
-        foreach (float v in vector) sum += (double)v * v;
-        double norm = Math.Max(Math.Sqrt(sum), 1e-12);
-        float inverse = (float)(1.0 / norm);
-        for (int i = 0; i < vector.Length; i++) vector[i] *= inverse;
-    }
 }

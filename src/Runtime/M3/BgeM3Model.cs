@@ -74,12 +74,13 @@ public sealed class BgeM3Model : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int h = _loaded.Config.Hidden;
+        var kernels = _loaded.Kernels;
         var special = Tokenizer.SpecialIds;
         var results = new M3Embedding[encodings.Count];
         _runner.Run(encodings, (index, ids, hidden) =>
         {
-            var dense = hidden[..h].ToArray();
-            Pooling.Normalize(dense);
+            var dense = new float[h];
+            kernels.Pool(hidden, ids.Length, h, TokenPooling.First, normalize: true, dense);
 
             var sparse = new Dictionary<int, float>();
             Span<float> weight = stackalloc float[1];
@@ -95,7 +96,7 @@ public sealed class BgeM3Model : IDisposable
             {
                 var vector = new float[_colbert.OutFeatures];
                 _colbert.Apply(hidden.Slice(t * h, h), vector);
-                Pooling.Normalize(vector);
+                kernels.Pool(vector, 1, vector.Length, TokenPooling.First, normalize: true, vector);
                 colbert[t - 1] = vector;
             }
             results[index] = new M3Embedding(dense, sparse, colbert);

@@ -45,6 +45,7 @@ internal sealed class EncoderWeights
         bool keepHalf = precision == WeightPrecision.Stored;
         FloatTensor Read(string name, params int[] shape) => checkpoint.ReadFloat(prefix + name, shape);
         HalfTensor? ReadHalf(string name, params int[] shape) => keepHalf ? checkpoint.ReadHalf(prefix + name, shape) : null;
+        void Release(string name) => checkpoint.ReleasePages(prefix + name);
 
         var word = ReadHalf(WordEmbeddingName, config.VocabSize, h) is { } halfWord
             ? new EmbeddingTable(halfWord.Data, halfWord.Format, config.VocabSize, h)
@@ -66,12 +67,12 @@ internal sealed class EncoderWeights
                 var prepared = ReadHalf(p + name + ".weight", outFeatures, inFeatures) is { } half
                     ? kernels.PrepareLinear(half.Data.Span, half.Format, bias, outFeatures, inFeatures)
                     : kernels.PrepareLinear(Read(p + name + ".weight", outFeatures, inFeatures).Data.Span, bias, outFeatures, inFeatures);
-                checkpoint.ReleasePages(prefix + p + name + ".weight");
+                Release(p + name + ".weight");
                 return prepared;
             }
 
             layers[i] = new LayerWeights(
-                FusedQkv(Read, ReadHalf, checkpoint, prefix + p, p, h, kernels),
+                FusedQkv(Read, ReadHalf, Release, p, h, kernels),
                 Linear("attention.output.dense", h, h),
                 Read(p + "attention.output.LayerNorm.weight", h).Data,
                 Read(p + "attention.output.LayerNorm.bias", h).Data,
@@ -88,7 +89,7 @@ internal sealed class EncoderWeights
     /// stays 16-bit when all three are 16-bit in one format and the caller keeps 16-bit weights.
     /// </summary>
     private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, Func<string, int[], HalfTensor?> readHalf,
-        SafetensorsCheckpoint checkpoint, string fullLayerPrefix, string layerPrefix, int h, IKernels kernels)
+        Action<string> release, string layerPrefix, int h, IKernels kernels)
     {
         string[] parts = ["query", "key", "value"];
         var names = Array.ConvertAll(parts, part => layerPrefix + "attention.self." + part);
@@ -109,7 +110,7 @@ internal sealed class EncoderWeights
             for (int i = 0; i < names.Length; i++) read(names[i] + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
             prepared = kernels.PrepareLinear(weight, bias, 3 * h, h);
         }
-        foreach (var part in parts) checkpoint.ReleasePages(fullLayerPrefix + "attention.self." + part + ".weight");
+        foreach (var name in names) release(name + ".weight");
         return prepared;
     }
 

@@ -6,8 +6,8 @@ namespace EmbedRt.Kernels.Cpu.Attention;
 /// <summary>
 /// Flash-style attention for one sequence, a group of its heads and a range of its query rows. First the
 /// group's Q (pre-scaled by 1/√d), K (transposed) and V are gathered per head into contiguous scratch in one
-/// pass over the sequence's fused QKV rows, front to back: read head by head, rows 3·hidden floats apart
-/// defeat the hardware prefetcher and the TLB. Then each block of <see cref="QueryBlock"/> query rows streams
+/// pass over the sequence's fused QKV rows, front to back, once per task rather than once per query block
+/// (K is transposed 16 rows at a time: transposing row by row cost as much as the score FMAs). Then each block of <see cref="QueryBlock"/> query rows streams
 /// the keys and values in tiles of <see cref="KeyBlock"/> with an online softmax (running max m, running sum l,
 /// output rescaled by e^(m_old − m_new) whenever the max grows), so no seq × seq buffer exists whatever the
 /// length. Query rows are processed in pairs (scores) and fours (values) so each loaded K/V vector feeds
@@ -128,7 +128,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
             for (int i = 0; i < paddedQueries; i++)
                 rescale[i] = SoftmaxStep(scores + i * KeyBlock, keys, runningMax + i, runningSums + i * TS.Count);
             for (int i = 0; i < paddedQueries; i += 4)
-                AccumulateValues(scores + i * KeyBlock, accumulator + i * d, rescale + i, values + (long)firstKey * d, d, keys, d);
+                AccumulateValues(scores + i * KeyBlock, accumulator + i * d, rescale + i, values + (long)firstKey * d, keys, d);
         }
 
         for (int i = 0; i < queries; i++)
@@ -220,7 +220,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
     /// eight FMA chains in flight, and each value vector is loaded once for four rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateValues(float* p0, float* out0, float* alpha, float* values, int stride, int keys, int d)
+    private static void AccumulateValues(float* p0, float* out0, float* alpha, float* values, int keys, int d)
     {
         int n = TS.Count, c = 0;
         float* p1 = p0 + KeyBlock, p2 = p1 + KeyBlock, p3 = p2 + KeyBlock;
@@ -233,7 +233,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
             TVec e0 = TS.Multiply(TS.Load(out2 + c), scale2), e1 = TS.Multiply(TS.Load(out2 + c + n), scale2);
             TVec f0 = TS.Multiply(TS.Load(out3 + c), scale3), f1 = TS.Multiply(TS.Load(out3 + c + n), scale3);
             float* v = values + c;
-            for (int j = 0; j < keys; j++, v += stride)
+            for (int j = 0; j < keys; j++, v += d)
             {
                 TVec v0 = TS.Load(v), v1 = TS.Load(v + n);
                 TVec x = TS.Create(p0[j]);
@@ -263,7 +263,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
             TVec a = TS.Multiply(TS.Load(out0 + c), scale0), b = TS.Multiply(TS.Load(out1 + c), scale1);
             TVec e = TS.Multiply(TS.Load(out2 + c), scale2), f = TS.Multiply(TS.Load(out3 + c), scale3);
             float* v = values + c;
-            for (int j = 0; j < keys; j++, v += stride)
+            for (int j = 0; j < keys; j++, v += d)
             {
                 TVec value = TS.Load(v);
                 a = TS.MultiplyAdd(TS.Create(p0[j]), value, a);
@@ -280,7 +280,7 @@ internal static unsafe class FlashAttention<TS, TVec> where TS : ISimd<TVec> whe
         {
             float a = out0[c] * alpha[0], b = out1[c] * alpha[1], e = out2[c] * alpha[2], f = out3[c] * alpha[3];
             float* v = values + c;
-            for (int j = 0; j < keys; j++, v += stride)
+            for (int j = 0; j < keys; j++, v += d)
             {
                 a += p0[j] * *v;
                 b += p1[j] * *v;
