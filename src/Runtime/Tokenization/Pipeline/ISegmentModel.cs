@@ -17,4 +17,11 @@ internal interface ISegmentModel
     /// piece starts the original text (Metaspace's prepend_scheme "first").
     /// </summary>
     void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids);
+
+    /// <summary>
+    /// The first index at or after <paramref name="from"/> where the raw segment can be cut so that normalizing
+    /// and encoding both parts gives the ids of the whole, or the segment's length if there is none. Lets a
+    /// truncated encoding stop once it has enough tokens instead of tokenizing a huge text whole.
+    /// </summary>
+    int CutPoint(ReadOnlySpan<char> segment, int from);
 }

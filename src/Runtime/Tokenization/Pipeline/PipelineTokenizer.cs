@@ -8,12 +8,19 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// </summary>
 internal sealed class PipelineTokenizer : ITextTokenizer
 {
+    /// <summary>With a limit, text is tokenized in pieces of about this many chars, stopping once it is reached.</summary>
+    private static int PieceChars => t_pieceCharsForTests > 0 ? t_pieceCharsForTests : 1 << 14;
+
+    /// <summary>Tests set tiny pieces on their own thread so that cuts land everywhere.</summary>
+    [ThreadStatic] internal static int t_pieceCharsForTests;
+
     [ThreadStatic] private static TokenBuffer? t_buffer;
 
     private readonly ISegmentModel _model;
     private readonly AddedTokenMatcher _rawMatcher;
     private readonly AddedTokenMatcher _normalizedMatcher;
     private readonly PostProcessorTemplate _template;
+    private readonly bool _cuttable;
 
     public PipelineTokenizer(ISegmentModel model, IReadOnlyList<AddedToken> addedTokens, PostProcessorTemplate template,
         int padId, int vocabularySize)
@@ -22,6 +29,8 @@ internal sealed class PipelineTokenizer : ITextTokenizer
         _rawMatcher = new(addedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
         _normalizedMatcher = new(addedTokens.Where(t => t.Normalized).Select(t => (model.Normalize(t.Content), t)));
         _template = template;
+        // A "normalized" added token holding whitespace could span a cut point: then texts are never cut.
+        _cuttable = addedTokens.Where(t => t.Normalized).All(t => !model.Normalize(t.Content).Any(char.IsWhiteSpace));
         PadId = padId;
         SpecialIds = addedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         VocabularySize = Math.Max(vocabularySize, addedTokens.Count == 0 ? 0 : addedTokens.Max(t => t.Id) + 1);
@@ -48,7 +57,7 @@ internal sealed class PipelineTokenizer : ITextTokenizer
     {
         int maxContent = MaxContent(maxLength, pair: false);
         var workspace = output.Scratch;
-        EncodeContent(text, workspace, workspace.FirstIds);
+        EncodeContent(text, workspace, workspace.FirstIds, stopAt: maxContent);
         Truncation.LongestFirst(workspace.FirstIds, null, maxContent);
         _template.Apply(workspace.FirstIds, null, output);
     }
@@ -57,8 +66,17 @@ internal sealed class PipelineTokenizer : ITextTokenizer
     {
         int maxContent = MaxContent(maxLength, pair: true);
         var workspace = output.Scratch;
-        EncodeContent(text, workspace, workspace.FirstIds);
-        EncodeContent(pair, workspace, workspace.SecondIds);
+        // Each side may stop one token past the limit. If only one gets there, longest_first cuts it to what the
+        // other leaves, whatever its full length; if both do, each keeps half, and only an odd limit needs to
+        // know which is longer (it gets the odd token): then both are tokenized whole.
+        int stopAt = maxContent == int.MaxValue ? int.MaxValue : maxContent + 1;
+        EncodeContent(text, workspace, workspace.FirstIds, stopAt);
+        EncodeContent(pair, workspace, workspace.SecondIds, stopAt);
+        if (workspace.FirstIds.Count >= stopAt && workspace.SecondIds.Count >= stopAt && maxContent % 2 == 1)
+        {
+            EncodeContent(text, workspace, workspace.FirstIds, int.MaxValue);
+            EncodeContent(pair, workspace, workspace.SecondIds, int.MaxValue);
+        }
         Truncation.LongestFirst(workspace.FirstIds, workspace.SecondIds, maxContent);
         _template.Apply(workspace.FirstIds, workspace.SecondIds, output);
     }
@@ -72,17 +90,37 @@ internal sealed class PipelineTokenizer : ITextTokenizer
         return max - special;
     }
 
-    private void EncodeContent(ReadOnlySpan<char> text, Workspace workspace, GrowableList<int> ids)
+    /// <summary>Content ids of a text; with a finite <paramref name="stopAt"/>, a prefix of them holding at least that many.</summary>
+    private void EncodeContent(ReadOnlySpan<char> text, Workspace workspace, GrowableList<int> ids, int stopAt)
     {
         ids.Clear();
         int position = 0;
-        while (_rawMatcher.TryFindNext(text, position, position, out int start, out int end, out int id))
+        while (ids.Count < stopAt && _rawMatcher.TryFindNext(text, position, position, out int start, out int end, out int id))
         {
-            if (start > position) EncodeSegment(text[position..start], position == 0, workspace, ids);
+            if (start > position) EncodePieces(text[position..start], position == 0, workspace, ids, stopAt);
             ids.Add(id);
             position = end;
         }
-        if (position < text.Length) EncodeSegment(text[position..], position == 0, workspace, ids);
+        if (position < text.Length && ids.Count < stopAt) EncodePieces(text[position..], position == 0, workspace, ids, stopAt);
+    }
+
+    /// <summary>
+    /// Encodes a segment between added tokens whole, or, when a limit is set and the segment is long, piece by
+    /// piece at the segment model's cut points until the limit is reached: the ids are those of the whole.
+    /// </summary>
+    private void EncodePieces(ReadOnlySpan<char> segment, bool atTextStart, Workspace workspace, GrowableList<int> ids, int stopAt)
+    {
+        if (stopAt == int.MaxValue || !_cuttable || segment.Length <= PieceChars)
+        {
+            EncodeSegment(segment, atTextStart, workspace, ids);
+            return;
+        }
+        for (int start = 0; start < segment.Length && ids.Count < stopAt;)
+        {
+            int end = segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
+            EncodeSegment(segment[start..end], atTextStart && start == 0, workspace, ids);
+            start = end;
+        }
     }
 
     private void EncodeSegment(ReadOnlySpan<char> segment, bool atTextStart, Workspace workspace, GrowableList<int> ids)

@@ -10,15 +10,26 @@ internal abstract class NormalizerStep
 {
     public abstract void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output);
 
+    /// <summary>
+    /// Whether text cut before a space that follows an ASCII letter or digit gives, step by step, the output of
+    /// the whole: the steps that work per character or grapheme, and the ones below that say so.
+    /// </summary>
+    public virtual bool KeepsSpaceCuts => false;
+
     /// <summary>"Precompiled": SentencePiece's charsmap rules.</summary>
     public sealed class Precompiled(PrecompiledCharsMap map) : NormalizerStep
     {
+        public override bool KeepsSpaceCuts => true;
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output) => map.Normalize(input, output);
     }
 
     /// <summary>"Strip": trims Unicode whitespace on the chosen sides.</summary>
     public sealed class Strip(bool left, bool right) : NormalizerStep
     {
+        /// <summary>A piece after a cut starts with the space that stripping the left would remove.</summary>
+        public override bool KeepsSpaceCuts => !left;
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output)
         {
             int start = 0, end = input.Length;
@@ -32,6 +43,13 @@ internal abstract class NormalizerStep
     /// <summary>"Replace": every match of a literal or a regular expression replaced by fixed content.</summary>
     public sealed class Replace(Regex pattern, string content) : NormalizerStep
     {
+        /// <summary>
+        /// A pattern that matches runs of spaces alone (" {2,}", " +", a literal of spaces) cannot reach across the
+        /// cut; the content must still start a word there.
+        /// </summary>
+        public override bool KeepsSpaceCuts => content.Length > 0 && content[0] is ' ' or '\u2581'
+            && Regex.IsMatch(pattern.ToString().Replace("\\ ", " "), @"^( +| \{\d+,\d*\}| \+)$");
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output)
         {
             output.Clear();
@@ -49,6 +67,8 @@ internal abstract class NormalizerStep
     /// <summary>"Lowercase": Rust's char::to_lowercase per code point.</summary>
     public sealed class Lowercase : NormalizerStep
     {
+        public override bool KeepsSpaceCuts => true;
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output) =>
             MapCodePoints(input, workspace, output, static (c, list) => CharClass.AppendLowercase(c, list), reorder: false);
     }
@@ -56,6 +76,8 @@ internal abstract class NormalizerStep
     /// <summary>"NFD": canonical decomposition.</summary>
     public sealed class Nfd : NormalizerStep
     {
+        public override bool KeepsSpaceCuts => true;
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output) =>
             MapCodePoints(input, workspace, output, CanonicalDecomposition.Decompose, reorder: true);
     }
@@ -63,6 +85,8 @@ internal abstract class NormalizerStep
     /// <summary>"StripAccents": drops nonspacing marks (meant to follow NFD).</summary>
     public sealed class StripAccents : NormalizerStep
     {
+        public override bool KeepsSpaceCuts => true;
+
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output) =>
             MapCodePoints(input, workspace, output, static (c, list) =>
             {

@@ -10,6 +10,7 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
     : ISegmentModel
 {
     private readonly NormalizerStep[] _normalizers = normalizers.ToArray();
+    private bool? _cuttable;
 
     public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
     {
@@ -31,6 +32,38 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
     }
 
     public string Normalize(string text) => new(Normalize(text, new Workspace()));
+
+    /// <summary>
+    /// Before a space that follows an ASCII letter or digit: Metaspace starts a word there, and when every
+    /// normalizer step keeps such a cut (<see cref="NormalizerStep.KeepsSpaceCuts"/>) and leaves ASCII letters and
+    /// digits non-blank, both parts normalize as they do in the whole.
+    /// </summary>
+    public int CutPoint(ReadOnlySpan<char> segment, int from)
+    {
+        _cuttable ??= metaspace.Split && _normalizers.All(n => n.KeepsSpaceCuts) && KeepsAlphanumerics();
+        if (!_cuttable.Value) return segment.Length;
+        for (int i = Math.Max(from, 1); i < segment.Length; i++)
+        {
+            int space = segment[i..].IndexOf(' ');
+            if (space < 0) break;
+            i += space;
+            if (char.IsAsciiLetterOrDigit(segment[i - 1])) return i;
+        }
+        return segment.Length;
+    }
+
+    private bool KeepsAlphanumerics()
+    {
+        for (char c = '0'; c <= 'z'; c++)
+        {
+            if (!char.IsAsciiLetterOrDigit(c)) continue;
+            string normalized = Normalize(c.ToString());
+            if (normalized.Length == 0 || char.IsWhiteSpace(normalized[^1])) return false;
+        }
+        // The space after the cut must survive normalization and start the next piece.
+        string piece = Normalize(" b");
+        return piece.Length > 0 && (piece[0] == ' ' || piece[0] == metaspace.Replacement) && Normalize("a b") == Normalize("a") + piece;
+    }
 
     public void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids)
     {

@@ -56,6 +56,25 @@ internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel
         if (wordStart >= 0) model.EncodeWord(normalized[wordStart..], ids);
     }
 
+    /// <summary>
+    /// Before ASCII whitespace, or before a CJK ideograph of the basic block when Chinese chars are split out:
+    /// both are words' edges for the pre-tokenizer, and starters with no decomposition, so no normalization step
+    /// (NFD's reordering of marks included) reaches across them.
+    /// </summary>
+    public int CutPoint(ReadOnlySpan<char> segment, int from)
+    {
+        var rest = segment[from..];
+        int cut = rest.IndexOfAny(s_asciiWhitespace);
+        if (normalizer.Options.HandleChineseChars)
+        {
+            int ideograph = (cut < 0 ? rest : rest[..cut]).IndexOfAnyInRange('\u4E00', '\u9FFF');
+            if (ideograph >= 0) cut = ideograph;
+        }
+        return cut < 0 ? segment.Length : from + cut;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> s_asciiWhitespace = System.Buffers.SearchValues.Create(" \t\n\r");
+
     private static byte[] BuildAsciiClasses()
     {
         var classes = new byte[128];
