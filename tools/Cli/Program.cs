@@ -21,10 +21,23 @@ internal static class Program
         {
             // Argument errors are one stderr line and exit 4, like every other failure; usage stays behind --help.
             string command = parsed.CommandResult.Command == root ? "embedrt" : $"embedrt {parsed.CommandResult.Command.Name}";
-            CommandRunner.Fail($"{string.Join("; ", parsed.Errors.Select(e => OneLine(e.Message)))} (see '{command} --help')");
+            CommandRunner.Fail($"{string.Join("; ", parsed.Errors.Select(Describe))} (see '{command} --help')");
             return CommandRunner.BadArgument;
         }
         return parsed.Invoke();
+    }
+
+    /// <summary>The error in one line, naming its option when System.CommandLine's message does not.</summary>
+    private static string Describe(System.CommandLine.Parsing.ParseError error)
+    {
+        string message = OneLine(error.Message);
+        var option = error.SymbolResult switch
+        {
+            System.CommandLine.Parsing.OptionResult o => o.Option,
+            System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option,
+            _ => null,
+        };
+        return option is null || message.Contains(option.Name, StringComparison.Ordinal) ? message : $"{option.Name}: {message}";
     }
 
     /// <summary>System.CommandLine's messages can hold tabs and line breaks (lists of choices).</summary>

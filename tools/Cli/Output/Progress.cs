@@ -11,7 +11,7 @@ internal sealed class Progress(TextWriter? terminal, Func<TimeSpan> clock)
     private static readonly TimeSpan s_delay = TimeSpan.FromSeconds(1), s_interval = TimeSpan.FromSeconds(0.5);
 
     private long _lines;
-    private TimeSpan _lastDrawn = TimeSpan.MinValue;
+    private TimeSpan? _lastDrawn;
     private int _drawnWidth;
 
     /// <summary>Draws on stderr when it is a terminal; otherwise does nothing.</summary>
@@ -26,7 +26,7 @@ internal sealed class Progress(TextWriter? terminal, Func<TimeSpan> clock)
         _lines += lines;
         if (terminal is null) return;
         var now = clock();
-        if (now < s_delay || now - _lastDrawn < s_interval) return;
+        if (now < s_delay || now - _lastDrawn < s_interval) return; // null (never drawn) compares false
         _lastDrawn = now;
         string text = $"embedrt: {_lines:N0} lines, {_lines / now.TotalSeconds:N0} lines/s, {now:hh\\:mm\\:ss}";
         terminal.Write("\r" + text.PadRight(_drawnWidth));
