@@ -10,7 +10,7 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
     : ISegmentModel
 {
     private readonly NormalizerStep[] _normalizers = normalizers.ToArray();
-    private bool? _cuttable;
+    private int _cuttable; // 0 not checked yet, 1 yes, 2 no (a benign race: every thread computes the same)
 
     public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
     {
@@ -40,8 +40,9 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
     /// </summary>
     public int CutPoint(ReadOnlySpan<char> segment, int from)
     {
-        _cuttable ??= metaspace.Split && _normalizers.All(n => n.KeepsSpaceCuts) && KeepsAlphanumerics();
-        if (!_cuttable.Value) return segment.Length;
+        if (_cuttable == 0)
+            Volatile.Write(ref _cuttable, metaspace.Split && _normalizers.All(n => n.KeepsSpaceCuts) && KeepsAlphanumerics() ? 1 : 2);
+        if (_cuttable != 1) return segment.Length;
         for (int i = Math.Max(from, 1); i < segment.Length; i++)
         {
             int space = segment[i..].IndexOf(' ');
