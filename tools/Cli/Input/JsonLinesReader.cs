@@ -30,6 +30,9 @@ internal sealed class JsonLinesReader(Stream stream, Func<int, bool>? includeLin
     /// <summary>Number of the line last read (1-based); 0 before the first.</summary>
     public int LineNumber { get; private set; }
 
+    /// <summary>Whether the next <see cref="TryRead{T}"/> can answer without waiting for the stream.</summary>
+    public bool HasBufferedLine => _endOfStream || _buffer.AsSpan(_start, _end - _start).Contains((byte)'\n');
+
     /// <summary>Parses every line of <paramref name="stream"/> with <paramref name="parse"/>, lazily, in order.</summary>
     /// <exception cref="InputException">A line is not valid UTF-8, not one JSON value, or rejected by <paramref name="parse"/>.</exception>
     public static IEnumerable<T> Read<T>(Stream stream, Func<JsonLine, T> parse)
