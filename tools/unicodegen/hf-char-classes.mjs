@@ -1,0 +1,45 @@
+// Asks Hugging Face's tokenizers (npm binding of the Rust crate) how its BertNormalizer and BertPreTokenizer treat
+// every Unicode scalar value, one step at a time, and writes tests/fixtures/unicode/hf-char-classes.json.gz:
+// only the code points a step changes, so the file stays small. The C# tests check EmbedRt's generated tables
+// against it code point by code point; the id sweep (hf-expected.mjs) checks the whole pipeline.
+//
+// Run: npm install --prefix /tmp/hf tokenizers@0.23.2
+//      NODE_PATH=/tmp/hf/node_modules node tools/unicodegen/hf-char-classes.mjs
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const require = createRequire(path.join(process.env.NODE_PATH ?? process.cwd(), 'x.js'));
+const { bertNormalizer, bertPreTokenizer } = require('tokenizers');
+const version = require('tokenizers/package.json').version;
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+const off = { cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: false };
+const steps = {
+  cleanText: bertNormalizer({ ...off, cleanText: true }),
+  handleChineseChars: bertNormalizer({ ...off, handleChineseChars: true }),
+  stripAccents: bertNormalizer({ ...off, stripAccents: true }),
+  lowercase: bertNormalizer({ ...off, lowercase: true }),
+};
+const preTokenizer = bertPreTokenizer();
+
+const codePoints = s => [...s].map(ch => ch.codePointAt(0));
+const result = { tokenizers: version, normalizer: {}, preTokenizer: { whitespace: [], punctuation: [] } };
+for (const name of Object.keys(steps)) result.normalizer[name] = {};
+for (let c = 0; c <= 0x10ffff; c++) {
+  if (c >= 0xd800 && c <= 0xdfff) continue;
+  const ch = String.fromCodePoint(c);
+  for (const [name, normalizer] of Object.entries(steps)) {
+    const out = normalizer.normalizeString(ch);
+    if (out !== ch) result.normalizer[name][c] = codePoints(out);
+  }
+  // "a" + c + "b": one word (letter), two (whitespace, removed) or three (punctuation, isolated).
+  const words = preTokenizer.preTokenizeString('a' + ch + 'b').length;
+  if (words === 2) result.preTokenizer.whitespace.push(c);
+  else if (words === 3) result.preTokenizer.punctuation.push(c);
+}
+const file = path.join(repo, 'tests/fixtures/unicode/hf-char-classes.json.gz');
+fs.writeFileSync(file, zlib.gzipSync(JSON.stringify(result), { level: 9 }));
+for (const [name, map] of Object.entries(result.normalizer)) console.log(name, Object.keys(map).length);
+console.log('whitespace', result.preTokenizer.whitespace.length, 'punctuation', result.preTokenizer.punctuation.length);
