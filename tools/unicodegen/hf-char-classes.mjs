@@ -1,6 +1,7 @@
 // Asks Hugging Face's tokenizers (npm binding of the Rust crate) how its BertNormalizer and BertPreTokenizer treat
 // every Unicode scalar value, one step at a time, and writes tests/fixtures/unicode/hf-char-classes.json.gz:
-// only the code points a step changes, so the file stays small. The C# tests check EmbedRt's generated tables
+// only the code points a step changes (sets as [first, last] ranges, mappings as code point -> output), so the
+// file stays small. The C# tests check EmbedRt's generated tables
 // against it code point by code point; the id sweep (hf-expected.mjs) checks the whole pipeline.
 //
 // Run: npm install --prefix /tmp/hf tokenizers@0.23.2
@@ -25,21 +26,37 @@ const steps = {
 const preTokenizer = bertPreTokenizer();
 
 const codePoints = s => [...s].map(ch => ch.codePointAt(0));
-const result = { tokenizers: version, normalizer: {}, preTokenizer: { whitespace: [], punctuation: [] } };
-for (const name of Object.keys(steps)) result.normalizer[name] = {};
+// Sets of code points as sorted [first, last] ranges.
+class RangeSet {
+  ranges = [];
+  add(c) {
+    const last = this.ranges.at(-1);
+    if (last && last[1] === c - 1) last[1] = c;
+    else this.ranges.push([c, c]);
+  }
+  toJSON() { return this.ranges; }
+}
+const mapped = () => ({ removed: new RangeSet(), space: new RangeSet(), spaced: new RangeSet(), other: {} });
+const result = { tokenizers: version, normalizer: {}, preTokenizer: { whitespace: new RangeSet(), punctuation: new RangeSet() } };
+for (const name of Object.keys(steps)) result.normalizer[name] = mapped();
 for (let c = 0; c <= 0x10ffff; c++) {
   if (c >= 0xd800 && c <= 0xdfff) continue;
   const ch = String.fromCodePoint(c);
   for (const [name, normalizer] of Object.entries(steps)) {
     const out = normalizer.normalizeString(ch);
-    if (out !== ch) result.normalizer[name][c] = codePoints(out);
+    const step = result.normalizer[name];
+    if (out === ch) continue;
+    if (out === '') step.removed.add(c);
+    else if (out === ' ') step.space.add(c);
+    else if (out === ' ' + ch + ' ') step.spaced.add(c);
+    else step.other[c] = codePoints(out);
   }
   // "a" + c + "b": one word (letter), two (whitespace, removed) or three (punctuation, isolated).
   const words = preTokenizer.preTokenizeString('a' + ch + 'b').length;
-  if (words === 2) result.preTokenizer.whitespace.push(c);
-  else if (words === 3) result.preTokenizer.punctuation.push(c);
+  if (words === 2) result.preTokenizer.whitespace.add(c);
+  else if (words === 3) result.preTokenizer.punctuation.add(c);
 }
 const file = path.join(repo, 'tests/fixtures/unicode/hf-char-classes.json.gz');
 fs.writeFileSync(file, zlib.gzipSync(JSON.stringify(result), { level: 9 }));
-for (const [name, map] of Object.entries(result.normalizer)) console.log(name, Object.keys(map).length);
-console.log('whitespace', result.preTokenizer.whitespace.length, 'punctuation', result.preTokenizer.punctuation.length);
+console.log(JSON.stringify(result, (key, value) => value instanceof RangeSet ? value.ranges.length + ' ranges'
+  : key === 'other' ? Object.keys(value).length + ' mapped' : value));
