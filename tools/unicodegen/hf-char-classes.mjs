@@ -1,8 +1,8 @@
-// Asks Hugging Face's tokenizers (npm binding of the Rust crate) how its BertNormalizer and BertPreTokenizer treat
-// every Unicode scalar value, one step at a time, and writes tests/fixtures/unicode/hf-char-classes.json.gz:
-// only the code points a step changes (sets as [first, last] ranges, mappings as code point -> output), so the
-// file stays small. The C# tests check EmbedRt's generated tables
-// against it code point by code point; the id sweep (hf-expected.mjs) checks the whole pipeline.
+// Asks Hugging Face's tokenizers (npm binding of the Rust crate) how its BertNormalizer (one step at a time), its
+// Lowercase, NFD and StripAccents normalizers and BertPreTokenizer treat every Unicode scalar value, and writes
+// tests/fixtures/unicode/hf-char-classes.json.gz: only the code points a step changes (sets as [first, last]
+// ranges, mappings as code point -> output), so the file stays small. The C# tests check EmbedRt's generated
+// tables against it code point by code point; the id sweep (hf-expected.mjs) checks the whole pipeline.
 //
 // Run: npm install --prefix /tmp/hf tokenizers@0.23.2
 //      NODE_PATH=/tmp/hf/node_modules node tools/unicodegen/hf-char-classes.mjs
@@ -12,7 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 const require = createRequire(path.join(process.env.NODE_PATH ?? process.cwd(), 'x.js'));
-const { bertNormalizer, bertPreTokenizer } = require('tokenizers');
+const { bertNormalizer, bertPreTokenizer, lowercase, nfdNormalizer, stripAccentsNormalizer } = require('tokenizers');
 const version = require('tokenizers/package.json').version;
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -22,6 +22,10 @@ const steps = {
   handleChineseChars: bertNormalizer({ ...off, handleChineseChars: true }),
   stripAccents: bertNormalizer({ ...off, stripAccents: true }),
   lowercase: bertNormalizer({ ...off, lowercase: true }),
+  // The stand-alone normalizers of other pipelines (tokenizer.json "Lowercase", "NFD", "StripAccents").
+  Lowercase: lowercase(),
+  NFD: nfdNormalizer(),
+  StripAccents: stripAccentsNormalizer(),
 };
 const preTokenizer = bertPreTokenizer();
 
