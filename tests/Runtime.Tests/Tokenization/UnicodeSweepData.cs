@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,10 +17,11 @@ public static class UnicodeSweepData
     public static readonly string[] Configurations =
     [
         .. from vocabulary in TokenizerFixtures.Vocabularies from mode in new[] { "uncased", "cased" } select $"{vocabulary}.{mode}",
-        XlmR,
+        XlmR, XlmRSentencePiece,
     ];
 
-    public const string XlmR = "xlmr-tiny-m3";
+    /// <summary>XLM-R from tokenizer.json, and from sentencepiece.bpe.model alone (expected: the same ids).</summary>
+    public const string XlmR = "xlmr-tiny-m3", XlmRSentencePiece = "xlmr-tiny-m3.sentencepiece";
 
     public static string Folder => Path.Combine(Fixtures.Root, "unicode");
 
@@ -34,7 +36,7 @@ public static class UnicodeSweepData
 
     public static ExpectedIds Read(string configuration)
     {
-        using var file = File.OpenRead(Path.Combine(Folder, configuration + ".ids.gz"));
+        using var file = File.OpenRead(Path.Combine(Folder, ExpectedName(configuration) + ".ids.gz"));
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var bytes = new MemoryStream();
         gzip.CopyTo(bytes);
@@ -52,10 +54,16 @@ public static class UnicodeSweepData
         return new ExpectedIds([.. ids], starts);
     }
 
-    /// <summary>The tokenizer a configuration names, loaded through the public API from a tokenizer.json.</summary>
-    public static ITextTokenizer Tokenizer(string configuration)
+    private static readonly ConcurrentDictionary<string, ITextTokenizer> s_tokenizers = new();
+    private static readonly Lazy<(string[] Texts, Dictionary<string, int[][]> Ids)> s_accented = new(ReadAccentedFile);
+
+    /// <summary>The tokenizer a configuration names, loaded once through the public API from a tokenizer.json.</summary>
+    public static ITextTokenizer Tokenizer(string configuration) => s_tokenizers.GetOrAdd(configuration, Load);
+
+    private static ITextTokenizer Load(string configuration)
     {
         if (configuration == XlmR) return TokenizerFixtures.Model(XlmR, TokenizerFixtures.FromTokenizerJson);
+        if (configuration == XlmRSentencePiece) return TokenizerFixtures.Model(XlmR, TokenizerFixtures.FromVocabFiles);
         var (vocabulary, mode) = (configuration[..configuration.LastIndexOf('.')], configuration[(configuration.LastIndexOf('.') + 1)..]);
         var folder = Fixtures.TempDirectory(configuration);
         var source = Fixtures.Tokenizer(vocabulary);
@@ -67,8 +75,13 @@ public static class UnicodeSweepData
         return TextTokenizer.Load(folder);
     }
 
+    /// <summary>The name of the configuration's expected data.</summary>
+    public static string ExpectedName(string configuration) => configuration == XlmRSentencePiece ? XlmR : configuration;
+
     /// <summary>accented.json.gz: texts (NFC/NFD forms, combining sequences) and their ids per configuration.</summary>
-    public static (string[] Texts, Dictionary<string, int[][]> Ids) ReadAccented()
+    public static (string[] Texts, Dictionary<string, int[][]> Ids) ReadAccented() => s_accented.Value;
+
+    private static (string[] Texts, Dictionary<string, int[][]> Ids) ReadAccentedFile()
     {
         using var file = File.OpenRead(Path.Combine(Folder, "accented.json.gz"));
         using var gzip = new GZipStream(file, CompressionMode.Decompress);

@@ -65,14 +65,15 @@ public sealed class UnicodeSweepTests(ITestOutputHelper output)
     [MemberData(nameof(Configurations))]
     public void Accented_texts_in_nfc_and_nfd_match_hugging_face(string configuration)
     {
-        var (texts, ids) = UnicodeSweepData.ReadAccented();
+        var (texts, allIds) = UnicodeSweepData.ReadAccented();
+        var ids = allIds[UnicodeSweepData.ExpectedName(configuration)];
         var tokenizer = UnicodeSweepData.Tokenizer(configuration);
         var buffer = new TokenBuffer();
         var differences = new List<string>();
         for (int i = 0; i < texts.Length; i++)
         {
-            if (!Matches(tokenizer, texts[i], ids[configuration][i], buffer, out var actual))
-                differences.Add($"\"{Escape(texts[i])}\": expected [{string.Join(' ', ids[configuration][i])}] got [{actual}]");
+            if (!Matches(tokenizer, texts[i], ids[i], buffer, out var actual))
+                differences.Add($"\"{Escape(texts[i])}\": expected [{string.Join(' ', ids[i])}] got [{actual}]");
         }
         output.WriteLine($"{configuration}: {differences.Count} of {texts.Length} texts differ");
         foreach (var line in differences.Take(40)) output.WriteLine(line);
