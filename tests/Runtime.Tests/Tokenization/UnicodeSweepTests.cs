@@ -18,6 +18,7 @@ public sealed class UnicodeSweepTests(ITestOutputHelper output)
     public void Every_scalar_value_matches_hugging_face(string configuration)
     {
         var clock = Stopwatch.StartNew();
+        var processor = Process.GetCurrentProcess().TotalProcessorTime;
         var expected = UnicodeSweepData.Read(configuration);
         var tokenizer = UnicodeSweepData.Tokenizer(configuration);
         var scalars = UnicodeSweepData.Scalars;
@@ -54,7 +55,8 @@ public sealed class UnicodeSweepTests(ITestOutputHelper output)
                 differingScalars += count;
             }
         });
-        output.WriteLine($"{configuration}: {differingScalars} differing scalar values of {scalars.Length} in {clock.ElapsedMilliseconds} ms");
+        output.WriteLine($"{configuration}: {differingScalars} differing scalar values of {scalars.Length} in {clock.ElapsedMilliseconds} ms " +
+            $"({(Process.GetCurrentProcess().TotalProcessorTime - processor).TotalMilliseconds:F0} ms CPU of the whole test process)");
         differences.Sort(StringComparer.Ordinal);
         foreach (var line in differences.Take(40)) output.WriteLine(line);
         Assert.True(differingScalars == 0,

@@ -25,7 +25,8 @@ internal static class CanonicalDecomposition
             if (trail != 0) output.Add(TrailBase + trail);
             return;
         }
-        int index = codePoint < 0xC0 ? -1 : CharClass.IndexOf(UnicodeTables.DecompositionCodePoints, codePoint);
+        int index = codePoint < 0x10000 && !CharClass.BmpHas(codePoint, CharClass.Bmp.Decomposes)
+            ? -1 : CharClass.IndexOf(UnicodeTables.DecompositionCodePoints, codePoint);
         if (index < 0) output.Add(codePoint);
         else CharClass.AppendMapping(UnicodeTables.DecompositionStarts, UnicodeTables.DecompositionTargets, index, output);
     }
@@ -33,7 +34,7 @@ internal static class CanonicalDecomposition
     /// <summary>Canonical combining class (0 for starters).</summary>
     public static int CombiningClass(int codePoint)
     {
-        if (codePoint < 0x300) return 0;
+        if (codePoint < 0x10000 && !CharClass.BmpHas(codePoint, CharClass.Bmp.CombiningClass)) return 0;
         int index = CharClass.IndexOf(UnicodeTables.CombiningClassCodePoints, codePoint);
         return index < 0 ? 0 : UnicodeTables.CombiningClasses[index];
     }

@@ -11,9 +11,22 @@ namespace EmbedRt.Tokenization.Unicode;
 /// </summary>
 internal static class CharClass
 {
+    /// <summary>What a BMP code point is, one byte each: the tables' answers without a binary search.</summary>
+    [Flags]
+    internal enum Bmp : byte
+    {
+        Control = 1, Whitespace = 2, Punctuation = 4, NonspacingMark = 8, CombiningMark = 16,
+        Decomposes = 32, CombiningClass = 64, Lowercases = 128,
+    }
+
+    private static readonly Bmp[] s_bmp = BuildBmp();
+
+    /// <summary>Whether BMP code point <paramref name="c"/> (below 0x10000) has <paramref name="flag"/>.</summary>
+    internal static bool BmpHas(int c, Bmp flag) => (s_bmp[c] & flag) != 0;
+
     /// <summary>Rust char::is_whitespace (the Unicode White_Space property).</summary>
     public static bool IsWhitespace(int c) =>
-        c < 0x80 ? c is >= 0x09 and <= 0x0D or 0x20 : InRanges(UnicodeTables.WhiteSpaceRanges, c);
+        c < 0x10000 ? BmpHas(c, Bmp.Whitespace) : InRanges(UnicodeTables.WhiteSpaceRanges, c);
 
     /// <summary>
     /// BertNormalizer's "control": Cc, Cf, Co of Unicode 8.0 (and unpaired surrogates) except tab, newline and
@@ -22,22 +35,24 @@ internal static class CharClass
     public static bool IsBertControl(int c)
     {
         if (c is '\t' or '\n' or '\r') return false;
-        if (c < 0x80) return c < 0x20 || c == 0x7F;
-        return c is >= 0xD800 and <= 0xDFFF || InRanges(UnicodeTables.BertControlRanges, c);
+        if (c < 0x10000) return BmpHas(c, Bmp.Control) || c is >= 0xD800 and <= 0xDFFF;
+        return InRanges(UnicodeTables.BertControlRanges, c);
     }
 
     /// <summary>BertPreTokenizer punctuation: ASCII punctuation/symbols or a Unicode 8.0 P* character.</summary>
     public static bool IsBertPunctuation(int c)
     {
         if (c < 0x80) return c is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126;
-        return InRanges(UnicodeTables.PunctuationRanges, c);
+        return c < 0x10000 ? BmpHas(c, Bmp.Punctuation) : InRanges(UnicodeTables.PunctuationRanges, c);
     }
 
     /// <summary>Unicode 8.0 Mn, the marks BertNormalizer's strip_accents drops after NFD.</summary>
-    public static bool IsNonspacingMark(int c) => c >= 0x300 && InRanges(UnicodeTables.NonspacingMarkRanges, c);
+    public static bool IsNonspacingMark(int c) =>
+        c < 0x10000 ? BmpHas(c, Bmp.NonspacingMark) : InRanges(UnicodeTables.NonspacingMarkRanges, c);
 
     /// <summary>Unicode 9.0 Mn, Mc or Me, the marks the StripAccents normalizer drops.</summary>
-    public static bool IsCombiningMark(int c) => c >= 0x300 && InRanges(UnicodeTables.CombiningMarkRanges, c);
+    public static bool IsCombiningMark(int c) =>
+        c < 0x10000 ? BmpHas(c, Bmp.CombiningMark) : InRanges(UnicodeTables.CombiningMarkRanges, c);
 
     /// <summary>
     /// The CJK ideograph blocks BERT surrounds with spaces, exactly as tokenizers' is_chinese_char lists them
@@ -63,12 +78,7 @@ internal static class CharClass
     /// <summary>Rust char::to_lowercase (Unicode 17.0), one or more code points (U+0130 lowercases to two).</summary>
     public static void AppendLowercase(int c, GrowableList<int> output)
     {
-        if (c < 0x80)
-        {
-            output.Add(c is >= 'A' and <= 'Z' ? c + 32 : c);
-            return;
-        }
-        int index = IndexOf(UnicodeTables.LowercaseCodePoints, c);
+        int index = c < 0x10000 && !BmpHas(c, Bmp.Lowercases) ? -1 : IndexOf(UnicodeTables.LowercaseCodePoints, c);
         if (index < 0) output.Add(c);
         else AppendMapping(UnicodeTables.LowercaseStarts, UnicodeTables.LowercaseTargets, index, output);
     }
@@ -113,6 +123,32 @@ internal static class CharClass
             else return true;
         }
         return false;
+    }
+
+    private static Bmp[] BuildBmp()
+    {
+        var flags = new Bmp[0x10000];
+        SetRanges(flags, UnicodeTables.BertControlRanges, Bmp.Control);
+        SetRanges(flags, UnicodeTables.WhiteSpaceRanges, Bmp.Whitespace);
+        SetRanges(flags, UnicodeTables.PunctuationRanges, Bmp.Punctuation);
+        SetRanges(flags, UnicodeTables.NonspacingMarkRanges, Bmp.NonspacingMark);
+        SetRanges(flags, UnicodeTables.CombiningMarkRanges, Bmp.CombiningMark);
+        SetEach(flags, UnicodeTables.DecompositionCodePoints, Bmp.Decomposes);
+        SetEach(flags, UnicodeTables.CombiningClassCodePoints, Bmp.CombiningClass);
+        SetEach(flags, UnicodeTables.LowercaseCodePoints, Bmp.Lowercases);
+        return flags;
+    }
+
+    private static void SetRanges(Bmp[] flags, ReadOnlySpan<int> ranges, Bmp flag)
+    {
+        for (int i = 0; i < ranges.Length && ranges[i] < flags.Length; i += 2)
+            for (int c = ranges[i]; c <= Math.Min(ranges[i + 1], flags.Length - 1); c++) flags[c] |= flag;
+    }
+
+    private static void SetEach(Bmp[] flags, ReadOnlySpan<int> codePoints, Bmp flag)
+    {
+        foreach (int c in codePoints)
+            if (c < flags.Length) flags[c] |= flag;
     }
 
     /// <summary>Index of <paramref name="value"/> in a sorted table, or -1.</summary>
