@@ -120,6 +120,10 @@ for (const { name, tokenizer } of configs()) {
 }
 const accentedJson = JSON.stringify({ tokenizers: version, texts: accented, ids: accentedExpected });
 fs.writeFileSync(path.join(outDir, 'accented.json.gz'), zlib.gzipSync(accentedJson, { level: 9 }));
-fs.writeFileSync(path.join(outDir, 'PROVENANCE.md'),
-  `Produced by tools/unicodegen/hf-expected.mjs with Hugging Face tokenizers ${version} (npm binding), node ${process.version}.\n`);
+fs.writeFileSync(path.join(outDir, 'PROVENANCE.md'), `Made by Hugging Face tokenizers ${version} (npm binding of the Rust crate), node ${process.version}:
+- \`<vocabulary>.<uncased|cased>.ids.gz\`, \`xlmr-tiny-m3.ids.gz\`, \`accented.json.gz\`: tools/unicodegen/hf-expected.mjs
+  (format in its header; the vocabularies are tests/fixtures/tokenizers/*, xlmr-tiny-m3 is tests/fixtures/models/xlmr-tiny-m3).
+- \`hf-char-classes.json.gz\`: tools/unicodegen/hf-char-classes.mjs.
+Both scripts run with the npm package installed in a temporary folder; CI reads only these files.
+`);
 console.log('done');
