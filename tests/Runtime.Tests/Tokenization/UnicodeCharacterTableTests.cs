@@ -12,7 +12,7 @@ namespace EmbedRt.Runtime.Tests.Tokenization;
 /// <summary>
 /// Each normalizer step and the BERT pre-tokenizer's character classes, on every Unicode scalar value alone,
 /// against what Hugging Face tokenizers does (tests/fixtures/unicode/hf-char-classes.json.gz, made by
-/// tools/unicodegen/hf-char-classes.mjs). Pins the generated tables one step at a time, where the id sweep sees
+/// tools/unicodegen/hf-char-classes.mjs), and added tokens' word characters (single_word). Pins the generated tables one step at a time, where the id sweep sees
 /// only whole pipelines, and covers the Lowercase / NFD / StripAccents normalizers no sweep vocabulary uses.
 /// </summary>
 public sealed class UnicodeCharacterTableTests(ITestOutputHelper output)
@@ -70,6 +70,15 @@ public sealed class UnicodeCharacterTableTests(ITestOutputHelper output)
             string got = CharClass.IsWhitespace(c) ? "whitespace" : CharClass.IsBertPunctuation(c) ? "punctuation" : "letter";
             if (got != want) differences.Add($"U+{c:X4}: expected {want} got {got}");
         }
+        Assert.True(differences.Count == 0, $"{differences.Count} scalar values differ; first: {string.Join("; ", differences.Take(10))}");
+    }
+
+    [Fact]
+    public void Added_token_word_characters_match_hugging_face_on_every_scalar_value()
+    {
+        var word = Ranges(s_classes.Value.GetProperty("addedTokens").GetProperty("wordCharacters"));
+        var differences = UnicodeSweepData.Scalars.Where(c => CharClass.IsWordChar(c) != word.Contains(c))
+            .Select(c => $"U+{c:X4}: expected {(word.Contains(c) ? "word" : "not word")}").ToList();
         Assert.True(differences.Count == 0, $"{differences.Count} scalar values differ; first: {string.Join("; ", differences.Take(10))}");
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EmbedRt.Tokenization.Pipeline;
 
 namespace EmbedRt.Tokenization.Unicode;
@@ -64,15 +63,13 @@ internal static class CharClass
           or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
 
     /// <summary>
-    /// Rust's alphanumeric-or-underscore, used by added tokens' single_word rule. Still .NET's categories: Hugging
-    /// Face tests regex's \w (Alphabetic, M, Nd, Pc, Join_Control) there, which is AddedTokenMatcher's to adopt.
+    /// The word characters of added tokens' single_word rule: regex's \w (Unicode 16.0 Alphabetic, M, Nd, Pc,
+    /// Join_Control), which Hugging Face tests with ^\w / \w$ around a match.
     /// </summary>
     public static bool IsWordChar(int c)
     {
         if (c < 0x80) return c is >= '0' and <= '9' or >= 'a' and <= 'z' or >= 'A' and <= 'Z' or '_';
-        return CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
-            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
-            or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber;
+        return InRanges(UnicodeTables.WordCharacterRanges, c);
     }
 
     /// <summary>Rust char::to_lowercase (Unicode 17.0), one or more code points (U+0130 lowercases to two).</summary>
