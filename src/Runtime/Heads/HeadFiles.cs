@@ -11,12 +11,12 @@ internal static class HeadFiles
     {
         string safetensors = Path.Combine(directory, name + ".safetensors");
         string torch = Path.Combine(directory, name + ".pt");
-        if (File.Exists(safetensors))
+        if (ModelFile.Exists(safetensors))
         {
             using var checkpoint = SafetensorsCheckpoint.OpenFile(safetensors);
             return new DenseHead(checkpoint.ReadFloatAnyShape("weight"), checkpoint.ReadFloatAnyShape("bias"), inFeatures, safetensors);
         }
-        if (File.Exists(torch))
+        if (ModelFile.Exists(torch))
         {
             var tensors = TorchStateDict.Load(torch);
             return new DenseHead(Get(tensors, "weight", torch), Get(tensors, "bias", torch), inFeatures, torch);

@@ -12,7 +12,7 @@ internal sealed class JsonFields(string filePath)
     {
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(FilePath), new JsonDocumentOptions { AllowTrailingCommas = true });
+            return JsonDocument.Parse(ModelFile.ReadAllBytes(FilePath), new JsonDocumentOptions { AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {

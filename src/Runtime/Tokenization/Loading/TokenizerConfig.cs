@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmbedRt.Loader;
 using EmbedRt.Tokenization.AddedTokens;
 
 namespace EmbedRt.Tokenization.Loading;
@@ -25,7 +26,7 @@ internal sealed class TokenizerConfig
         var configPath = Path.Combine(directory, "tokenizer_config.json");
         var mapPath = Path.Combine(directory, "special_tokens_map.json");
         TokenizerConfig config;
-        if (File.Exists(configPath))
+        if (ModelFile.Exists(configPath))
         {
             var json = new JsonFields(configPath);
             using var document = json.Parse();
@@ -41,7 +42,7 @@ internal sealed class TokenizerConfig
             config.ReadAddedTokensDecoder(json, root);
         }
         else config = new TokenizerConfig();
-        if (File.Exists(mapPath))
+        if (ModelFile.Exists(mapPath))
         {
             var json = new JsonFields(mapPath);
             using var document = json.Parse();

@@ -50,9 +50,7 @@ internal static class VocabTxtLoader
     /// <summary>Lines split on \n, \r\n or \r, as Python's universal newlines read them.</summary>
     private static Dictionary<string, int> ReadVocabulary(string path)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (IOException e) { throw new ModelFormatException(path, "cannot be read: " + e.Message, e); }
+        string text = DecodeUtf8(path, ModelFile.ReadAllBytes(path));
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         int id = 0;
         var rest = text.AsSpan();
@@ -67,5 +65,22 @@ internal static class VocabTxtLoader
         }
         if (id == 0) throw new ModelFormatException(path, "the vocabulary is empty");
         return vocabulary;
+    }
+
+    /// <summary>
+    /// Strict UTF-8, as Python's open(encoding="utf-8") reads it: a bad byte is an error naming its line, never a
+    /// silent U+FFFD token. A leading byte-order mark is dropped.
+    /// </summary>
+    private static string DecodeUtf8(string path, byte[] bytes)
+    {
+        var content = bytes.AsSpan(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
+        var chars = new char[content.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(content, chars, out int read, out int written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+        {
+            int line = content[..read].Count((byte)'\n') + 1;
+            throw new ModelFormatException(path, $"line {line}: invalid UTF-8 (byte 0x{content[read]:X2} at offset {read + bytes.Length - content.Length})");
+        }
+        return new string(chars, 0, written);
     }
 }
