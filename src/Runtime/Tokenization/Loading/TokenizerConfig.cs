@@ -19,6 +19,9 @@ internal sealed class TokenizerConfig
 
     public List<AddedToken> AddedTokens { get; } = [];
 
+    /// <summary>tokenizer_config.json's path when the folder has one (the origin of <see cref="AddedTokens"/>).</summary>
+    public string? ConfigPath { get; private init; }
+
     private static readonly string[] s_roles = ["unk_token", "sep_token", "pad_token", "cls_token", "mask_token", "bos_token", "eos_token"];
 
     public static TokenizerConfig Read(string directory)
@@ -34,6 +37,7 @@ internal sealed class TokenizerConfig
             if (root.ValueKind != JsonValueKind.Object) throw json.Error("(root)", "expected an object");
             config = new TokenizerConfig
             {
+                ConfigPath = configPath,
                 DoLowerCase = json.NullableBool(root, "do_lower_case", ""),
                 StripAccents = json.NullableBool(root, "strip_accents", ""),
                 TokenizeChineseChars = json.NullableBool(root, "tokenize_chinese_chars", ""),

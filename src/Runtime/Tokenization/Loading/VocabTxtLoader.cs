@@ -38,10 +38,13 @@ internal static class VocabTxtLoader
             if (vocabulary.TryGetValue(token, out int id) && addedTokens.All(t => t.Content != token))
                 addedTokens.Add(new AddedToken(token, id, Special: true));
         }
+        var ids = new TokenIdAudit();
+        ids.AddVocabulary(vocabulary, vocabPath, (token, id) => $"line {id + 1} (\"{token}\")");
+        ids.AddAddedTokens(config.AddedTokens, config.ConfigPath ?? vocabPath, "added_tokens_decoder entry");
         var tokenIds = new Dictionary<string, int>(vocabulary);
         foreach (var token in addedTokens) tokenIds[token.Content] = token.Id;
         int padId = TokenizerJsonLoader.PadIdOf(tokenIds, config.SpecialTokens.GetValueOrDefault("pad_token"), "[PAD]");
-        return new PipelineTokenizer(model, addedTokens, template, padId, tokenIds.Values.Max() + 1);
+        return new PipelineTokenizer(model, addedTokens, template, padId, ids.Result(vocabPath));
     }
 
     private static readonly (string Role, string Default)[] s_specialRoles =
