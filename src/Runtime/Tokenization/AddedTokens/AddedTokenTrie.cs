@@ -18,7 +18,7 @@ internal sealed class AddedTokenTrie
     {
         // Sorted ordinally, every node's patterns form one contiguous run, a prefix sorting before its extensions.
         var order = Enumerable.Range(0, patterns.Count).ToArray();
-        Array.Sort(order, (a, b) => string.CompareOrdinal(patterns[a], patterns[b]) is var c && c != 0 ? c : a.CompareTo(b));
+        Array.Sort(patterns.ToArray(), order, StringComparer.Ordinal);
 
         var edgeStart = new List<int>();
         var edgeCount = new List<int>();
@@ -34,8 +34,9 @@ internal sealed class AddedTokenTrie
             var (node, lo, hi, depth) = queue.Dequeue();
             if (lo < hi && patterns[order[lo]].Length == depth)
             {
-                terminal[node] = order[lo];
-                while (lo < hi && patterns[order[lo]].Length == depth) lo++; // duplicates: the first listed wins
+                int first = order[lo];
+                for (; lo < hi && patterns[order[lo]].Length == depth; lo++) first = Math.Min(first, order[lo]); // duplicates: the first listed wins
+                terminal[node] = first;
             }
             edgeStart[node] = edgeChar.Count;
             for (int start = lo; start < hi;)
