@@ -126,7 +126,7 @@ public class WeightLeasesTests
     [Fact]
     public void Racing_acquires_and_dispose_release_exactly_once_after_every_lease()
     {
-        for (int round = 0; round < 200; round++)
+        for (int round = 0; round < 40; round++)
         {
             int released = 0, active = 0, violations = 0;
             var leases = new WeightLeases(() =>
