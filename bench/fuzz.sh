@@ -17,7 +17,7 @@ SHARPFUZZ="$WORK/tools/sharpfuzz"
 [ -x "$SHARPFUZZ" ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$WORK/tools" >/dev/null
 
 rm -rf "$WORK/bin" && dotnet build fuzz/EmbedRt.Fuzz.csproj -c Release -o "$WORK/bin" -v quiet -nologo >/dev/null
-for assembly in EmbedRt.Loader EmbedRt.Runtime; do "$SHARPFUZZ" "$WORK/bin/$assembly.dll" >/dev/null; done
+for assembly in EmbedRt.Loader EmbedRt.Runtime embedrt; do "$SHARPFUZZ" "$WORK/bin/$assembly.dll" >/dev/null; done
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls fuzz/corpus))
@@ -28,7 +28,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "# Fuzzing the loaders — $date"
   echo
   echo "Machine: $cpu, $(nproc) cores (shared with other builds: exec/s is a floor). Commit $(git rev-parse --short HEAD)."
-  echo "AFL++ $(dpkg-query -W -f='${Version}' afl++ 2>/dev/null || echo '?') with SharpFuzz 2.3.0 (persistent in-process loop), EmbedRt.Loader and EmbedRt.Runtime instrumented."
+  echo "AFL++ $(dpkg-query -W -f='${Version}' afl++ 2>/dev/null || echo '?') with SharpFuzz 2.3.0 (persistent in-process loop), EmbedRt.Loader, EmbedRt.Runtime and the CLI (embedrt.dll) instrumented."
   echo "Command: \`EXECS=$EXECS SECONDS_PER_TARGET=$SECONDS_PER_TARGET bench/fuzz.sh ${*:-}\`; each target stops at EXECS executions or SECONDS_PER_TARGET seconds."
   echo
   echo "| target | executions | exec/s | seconds | corpus (paths) | crashes | hangs |"

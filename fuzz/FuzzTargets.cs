@@ -1,3 +1,4 @@
+using EmbedRt.Cli.Input;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Config;
 using EmbedRt.Loader.Safetensors;
@@ -25,9 +26,13 @@ public static class FuzzTargets
         ["sentencepiece"] = input => Tokenizer("sentencepiece.bpe.model", input),
         ["pickle"] = Pickle,
         ["torch-zip"] = TorchZip,
+        ["jsonl"] = JsonLines,
     };
 
-    /// <summary>Runs a target on one input; returns whether the input was accepted (false: refused with a typed error).</summary>
+    /// <summary>
+    /// Runs a target on one input; returns whether the input was accepted (false: refused with the typed error of
+    /// its reader: <see cref="ModelFormatException"/> for model files, the CLI's InputException for JSON Lines).
+    /// </summary>
     public static bool Run(string target, byte[] input)
     {
         try
@@ -35,7 +40,7 @@ public static class FuzzTargets
             All[target](input);
             return true;
         }
-        catch (ModelFormatException)
+        catch (Exception e) when (e is ModelFormatException or InputException)
         {
             return false;
         }
@@ -117,6 +122,30 @@ public static class FuzzTargets
     }
 
     private static void Pickle(byte[] input) => RestrictedUnpickler.Load(input, "data.pkl");
+
+    /// <summary>The CLI's JSON Lines reader with the line format of each command, picked by the first byte.</summary>
+    private static void JsonLines(byte[] input)
+    {
+        if (input.Length == 0) return;
+        using var stream = new MemoryStream(input, 1, input.Length - 1);
+        switch (input[0] % 3)
+        {
+            case 0:
+                foreach (var record in JsonLinesReader.Read(stream, InputParsers.TextOrPair)) _ = record.Text.Length;
+                break;
+            case 1:
+                foreach (var text in JsonLinesReader.Read(stream, InputParsers.Text)) _ = text.Length;
+                break;
+            default: // rerank's line: {"query": "...", "texts": [...]}
+                foreach (var (query, texts) in JsonLinesReader.Read(stream, line =>
+                {
+                    line.ExpectObject("an object with \"query\" and \"texts\"", "query", "texts");
+                    return (line.RequiredString("query"), line.RequiredStrings("texts"));
+                }))
+                    _ = query.Length + texts.Length;
+                break;
+        }
+    }
 
     private static void TorchZip(byte[] input)
     {

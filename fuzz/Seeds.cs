@@ -77,6 +77,11 @@ internal static class Seeds
             Entry("head/data/1", new byte[2 * 4]);
         }
         Seed("torch-zip", "head", File.ReadAllBytes(zipPath));
+
+        Seed("jsonl", "texts", [0, .. Encoding.UTF8.GetBytes("\uFEFF\"hello\"\r\n{\"text\": \"a\", \"pair\": \"b\"}\n\"\\u00e9\\ud83d\\ude00\"\n")]);
+        Seed("jsonl", "text", [1, .. Encoding.UTF8.GetBytes("{\"text\": \"你好\"}\n\"x\"")]);
+        Seed("jsonl", "rerank", [2, .. Encoding.UTF8.GetBytes("{\"query\": \"q\", \"texts\": [\"a\", \"b\"]}\n")]);
+        Seed("jsonl", "bad-lines", [0, .. Encoding.UTF8.GetBytes("\"ok\"\n{\"text\":\"a\",\"text\":\"b\"}\n")]);
         Directory.Delete(temp, recursive: true);
     }
 
