@@ -187,7 +187,8 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     /// <summary>
     /// Says that a tensor has been copied and its data in the map will not be read again: its whole pages leave
     /// the resident set (on Linux; elsewhere nothing happens). Reading it again stays correct, from the file.
-    /// Never call this for a tensor still used zero-copy.
+    /// A tensor still used zero-copy stays correct but reads its pages back in as it is used (the load does this on
+    /// purpose after its non-finite check, so a mapped table is resident only where tokens touch it).
     /// </summary>
     public void ReleasePages(string name)
     {
