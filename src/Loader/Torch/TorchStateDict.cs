@@ -38,38 +38,50 @@ public static class TorchStateDict
         }
         using (archive)
         {
-            // The folder inside the zip is named after the file by older torch and "archive/" by newer; accept any.
-            var pickleEntry = archive.Entries.SingleOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
-                ?? throw new ModelFormatException(path, "no <folder>/data.pkl in the archive");
-            string folder = pickleEntry.FullName[..^"data.pkl".Length];
-            if (pickleEntry.Length > MaxPickleBytes)
-                throw new ModelFormatException(path, $"{pickleEntry.FullName} declares {pickleEntry.Length} bytes, more than a state dict's pickle may have ({MaxPickleBytes})");
-            var root = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path, pickleEntry.Length), path);
-            if (root is not List<KeyValuePair<object?, object?>> items)
-                throw new ModelFormatException(path, "the pickle is not a state dict (an ordered dict of tensors)");
-
-            var declared = new List<DeclaredTensor>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            long totalElements = 0, maxElements = expectation?.MaxElements ?? DefaultMaxElements;
-            foreach (var (key, value) in items)
+            try
             {
-                if (key is not string name || value is not TensorReference tensor)
-                    throw new ModelFormatException(path, "the state dict holds an entry that is not a named tensor");
-                if (!names.Add(name)) throw new ModelFormatException(path, $"tensor '{name}' appears twice");
-                if (expectation?.Check(name, tensor.Shape) is { } problem) throw new ModelFormatException(path, problem);
-                var checkedTensor = Declare(archive, folder, name, tensor, path);
-                totalElements += checkedTensor.Count;
-                if (totalElements > maxElements)
-                    throw new ModelFormatException(path, $"the tensors declare more than {maxElements} elements in all; refusing to inflate them");
-                declared.Add(checkedTensor);
+                return Read(archive, path, expectation);
             }
-            if (expectation is not null && expectation.Shapes.Keys.FirstOrDefault(n => !names.Contains(n)) is { } missing)
-                throw new ModelFormatException(path, $"tensor '{missing}' not found (has {string.Join(", ", names)})");
-
-            var tensors = new Dictionary<string, FloatTensor>();
-            foreach (var tensor in declared) tensors.Add(tensor.Name, Materialize(tensor, path));
-            return tensors;
+            catch (InvalidDataException e) // a central directory that lies (a fuzzing find): entries are read lazily
+            {
+                throw new ModelFormatException(path, "corrupt zip archive: " + e.Message, e);
+            }
         }
+    }
+
+    private static IReadOnlyDictionary<string, FloatTensor> Read(ZipArchive archive, string path, TensorExpectation? expectation)
+    {
+        // The folder inside the zip is named after the file by older torch and "archive/" by newer; accept any.
+        var pickleEntry = archive.Entries.SingleOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
+            ?? throw new ModelFormatException(path, "no <folder>/data.pkl in the archive");
+        string folder = pickleEntry.FullName[..^"data.pkl".Length];
+        if (pickleEntry.Length > MaxPickleBytes)
+            throw new ModelFormatException(path, $"{pickleEntry.FullName} declares {pickleEntry.Length} bytes, more than a state dict's pickle may have ({MaxPickleBytes})");
+        var root = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path, pickleEntry.Length), path);
+        if (root is not List<KeyValuePair<object?, object?>> items)
+            throw new ModelFormatException(path, "the pickle is not a state dict (an ordered dict of tensors)");
+
+        var declared = new List<DeclaredTensor>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        long totalElements = 0, maxElements = expectation?.MaxElements ?? DefaultMaxElements;
+        foreach (var (key, value) in items)
+        {
+            if (key is not string name || value is not TensorReference tensor)
+                throw new ModelFormatException(path, "the state dict holds an entry that is not a named tensor");
+            if (!names.Add(name)) throw new ModelFormatException(path, $"tensor '{name}' appears twice");
+            if (expectation?.Check(name, tensor.Shape) is { } problem) throw new ModelFormatException(path, problem);
+            var checkedTensor = Declare(archive, folder, name, tensor, path);
+            totalElements += checkedTensor.Count;
+            if (totalElements > maxElements)
+                throw new ModelFormatException(path, $"the tensors declare more than {maxElements} elements in all; refusing to inflate them");
+            declared.Add(checkedTensor);
+        }
+        if (expectation is not null && expectation.Shapes.Keys.FirstOrDefault(n => !names.Contains(n)) is { } missing)
+            throw new ModelFormatException(path, $"tensor '{missing}' not found (has {string.Join(", ", names)})");
+
+        var tensors = new Dictionary<string, FloatTensor>();
+        foreach (var tensor in declared) tensors.Add(tensor.Name, Materialize(tensor, path));
+        return tensors;
     }
 
     /// <summary>A tensor whose declaration has been checked against its storage entry; nothing inflated yet.</summary>

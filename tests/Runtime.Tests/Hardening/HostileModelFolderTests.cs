@@ -232,3 +232,18 @@ public class TokenIdValidationTests
         Assert.Contains("UTF-8", error.Problem);
     }
 }
+
+/// <summary>Fuzzing finds (bench/fuzz.sh), kept fixed; their inputs are also in fuzz/corpus.</summary>
+public class FuzzFindingTests
+{
+    [Fact]
+    public void Invalid_utf8_inside_a_tokenizer_json_string_is_a_format_error()
+    {
+        var dir = Fixtures.TempDirectory("fuzz-utf8");
+        var path = Path.Combine(dir, "tokenizer.json");
+        File.WriteAllBytes(path, [.. "{\"model\": {\"type\": \""u8, 0x80, .. "\"}}"u8]);
+        var error = Assert.Throws<ModelFormatException>(() => TextTokenizer.Load(dir));
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("UTF-8", error.Problem);
+    }
+}
