@@ -22,13 +22,12 @@ public sealed class EmbeddingModel : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly InputPreparer _preparer;
-    private bool _disposed;
 
     private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
     {
         _loaded = loaded;
         RejectUnsupportedModules(loaded);
-        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
@@ -95,7 +94,7 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null,
         Action<int>? onTruncated = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         string promptText = ResolvePrompt(promptName, prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
         var prepared = _preparer.Prepare(inputs, promptText, excludePrompt);
@@ -134,7 +133,7 @@ public sealed class EmbeddingModel : IDisposable
     /// <exception cref="ArgumentException">An input is empty, too long, or holds an id outside the model's tables.</exception>
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var handler = new PoolingHandler(new float[encodings.Count][], _loaded.Kernels, Dimension,
             Heads.Pooling.ToTokenPooling(Pooling), Normalize);
         _runner.Run(encodings, ref handler);
@@ -161,19 +160,18 @@ public sealed class EmbeddingModel : IDisposable
     /// </summary>
     public float[] LastHiddenState(TokenEncoding encoding)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         float[] result = [];
         _runner.Run([encoding], (_, _, hidden) => result = hidden.ToArray());
         return result;
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _loaded.Dispose();
-    }
+    /// <summary>
+    /// Releases the weights' memory map and the kernel threads once no call is running; safe while other threads
+    /// are inside <see cref="Embed(IReadOnlyList{string}, string?, string?)"/>: they finish, later calls throw
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => _loaded.Dispose();
 
     private string ResolvePrompt(string? promptName, string? prompt)
     {

@@ -107,13 +107,23 @@ public class BadSafetensorsTests
     }
 
     [Fact]
-    public void Empty_tensors_and_gaps_are_accepted()
+    public void Empty_tensors_are_accepted()
     {
         var path = RawSafetensors.Write(NewPath(),
-            """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[2,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}""", 8);
+            """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}}""", 6);
         using var checkpoint = SafetensorsCheckpoint.OpenFile(path);
         Assert.Equal(3, checkpoint.Tensors.Count);
         Assert.Equal(0, checkpoint.ReadFloat("e", 0).Data.Length);
+    }
+
+    [Theory] // as the reference implementation: tensors tile the data section, no gap, nothing after the last
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}""", 8, "leaving bytes [4,6)")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "leaving bytes [0,4)")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 5, "tensors end at data offset 4 but the data section")]
+    public void Gaps_and_unused_bytes_are_refused(string header, int dataBytes, string problem)
+    {
+        var path = RawSafetensors.Write(NewPath(), header, dataBytes);
+        FormatAssert.Fails(() => SafetensorsCheckpoint.OpenFile(path), path, problem);
     }
 
     [Fact]

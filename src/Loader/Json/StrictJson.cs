@@ -12,7 +12,8 @@ internal static class StrictJson
     /// <param name="filePath">The file, for messages.</param>
     /// <param name="json">The UTF-8 JSON text, without a byte-order mark.</param>
     /// <param name="subject">What the text is, e.g. "safetensors header"; null when it is the whole file.</param>
-    public static JsonDocument Parse(string filePath, ReadOnlyMemory<byte> json, string? subject = null)
+    /// <param name="options">Reader options (e.g. trailing commas, which tokenizer files may have).</param>
+    public static JsonDocument Parse(string filePath, ReadOnlyMemory<byte> json, string? subject = null, JsonDocumentOptions options = default)
     {
         var prefix = subject is null ? "" : subject + " is ";
         if (!Utf8.IsValid(json.Span)) throw new ModelFormatException(filePath, $"{prefix}not valid UTF-8");
@@ -20,7 +21,7 @@ internal static class StrictJson
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            document = JsonDocument.Parse(json, options);
         }
         catch (JsonException ex)
         {

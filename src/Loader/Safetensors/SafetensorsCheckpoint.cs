@@ -1,3 +1,5 @@
+using EmbedRt.Kernels;
+
 namespace EmbedRt.Loader.Safetensors;
 
 /// <summary>
@@ -57,9 +59,9 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
         if (!Directory.Exists(directory))
             throw new ModelFormatException(directory, "model folder not found");
         var single = Path.Combine(directory, SingleFileName);
-        if (File.Exists(single)) return OpenFile(single);
+        if (ModelFile.Exists(single)) return OpenFile(single);
         var index = Path.Combine(directory, IndexFileName);
-        if (File.Exists(index)) return OpenSharded(index);
+        if (ModelFile.Exists(index)) return OpenSharded(index);
         throw new ModelFormatException(directory, $"folder has neither {SingleFileName} nor {IndexFileName}");
     }
 
@@ -83,7 +85,7 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
             foreach (var (tensor, shardPath) in weightMap)
             {
                 if (opened.ContainsKey(shardPath)) continue;
-                if (!File.Exists(shardPath))
+                if (!ModelFile.Exists(shardPath))
                     throw new ModelFormatException(indexPath, $"shard '{Path.GetFileName(shardPath)}' (for tensor '{tensor}') not found");
                 opened.Add(shardPath, SafetensorsFile.Open(shardPath));
             }
@@ -154,8 +156,25 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
         CheckFitsArray(entry);
         var file = _fileOf[entry.Name];
         int count = (int)entry.ElementCount;
-        var data = file.TryMap<ushort>(entry) ?? CopyHalves(file.DataPointer(entry), count);
-        return new HalfTensor(entry.Name, Array.ConvertAll(entry.Shape, d => (int)d), FloatConversion.ToHalfFormat(entry.DType), data);
+        var format = FloatConversion.ToHalfFormat(entry.DType);
+        var mapped = file.TryMap<ushort>(entry);
+        var data = mapped ?? CopyHalves(file.DataPointer(entry), count);
+        CheckFinite(entry, NonFinite.IndexOf(data.Span, format), i => format == HalfFormat.BFloat16
+            ? BitConverter.Int32BitsToSingle(data.Span[i] << 16) : (float)BitConverter.UInt16BitsToHalf(data.Span[i]));
+        if (mapped is not null) file.ReleasePages(entry);
+        return new HalfTensor(entry.Name, Array.ConvertAll(entry.Shape, d => (int)d), format, data);
+    }
+
+    /// <summary>
+    /// Refuses a tensor holding NaN or infinity: every output would be NaN. The check is one pass over memory the
+    /// load reads anyway; a zero-copy tensor's pages are handed back afterwards, so a mapped table stays as lazily
+    /// resident as before the check (only the rows tokens touch are read in again).
+    /// </summary>
+    private static void CheckFinite(TensorEntry entry, int index, Func<int, float> valueAt)
+    {
+        if (index < 0) return;
+        throw new ModelFormatException(entry.FilePath,
+            $"tensor '{entry.Name}' holds a non-finite value ({NonFinite.Describe(valueAt(index))}) at element {index} (flat index into shape {SafetensorsHeader.FormatShape(entry.Shape)}): the weights are corrupt");
     }
 
     private static ushort[] CopyHalves(byte* source, int count)
@@ -168,7 +187,8 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
     /// <summary>
     /// Says that a tensor has been copied and its data in the map will not be read again: its whole pages leave
     /// the resident set (on Linux; elsewhere nothing happens). Reading it again stays correct, from the file.
-    /// Never call this for a tensor still used zero-copy.
+    /// A tensor still used zero-copy stays correct but reads its pages back in as it is used (the load does this on
+    /// purpose after its non-finite check, so a mapped table is resident only where tokens touch it).
     /// </summary>
     public void ReleasePages(string name)
     {
@@ -196,8 +216,14 @@ public sealed unsafe class SafetensorsCheckpoint : IDisposable
         var file = _fileOf[entry.Name];
         int count = (int)entry.ElementCount;
         if (entry.DType == TensorDType.F32 && file.TryMap<float>(entry) is { } mapped)
+        {
+            CheckFinite(entry, NonFinite.IndexOf(mapped.Span), i => mapped.Span[i]);
+            file.ReleasePages(entry);
             return new FloatTensor(entry.Name, shape, mapped);
-        return new FloatTensor(entry.Name, shape, FloatConversion.ToFloat32(entry.DType, file.DataPointer(entry), count));
+        }
+        var values = FloatConversion.ToFloat32(entry.DType, file.DataPointer(entry), count);
+        CheckFinite(entry, NonFinite.IndexOf(values), i => values[i]);
+        return new FloatTensor(entry.Name, shape, values);
     }
 
     /// <summary>Unmaps the files; tensors read zero-copy become unusable (their spans throw <see cref="ObjectDisposedException"/>).</summary>

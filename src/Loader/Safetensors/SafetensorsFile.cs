@@ -37,16 +37,7 @@ internal sealed unsafe class SafetensorsFile : IDisposable
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("safetensors data is little-endian; big-endian hosts are not supported");
 
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ModelFormatException(path, "safetensors file not found", ex);
-        }
-
+        var stream = ModelFile.OpenRead(path);
         try
         {
             var header = ReadHeader(path, stream);

@@ -39,7 +39,7 @@ internal static class SafetensorsHeader
                     throw new ModelFormatException(filePath, $"tensor '{property.Name}' appears twice in the safetensors header");
                 tensors.Add(property.Name, ReadEntry(filePath, property.Name, property.Value, dataStart, dataLength));
             }
-            RejectOverlaps(filePath, tensors.Values);
+            CheckLayout(filePath, tensors.Values, dataStart, dataLength);
             return new Contents(tensors, metadata);
         }
     }
@@ -128,17 +128,30 @@ internal static class SafetensorsHeader
         return (long)bytes;
     }
 
-    private static void RejectOverlaps(string filePath, IEnumerable<TensorEntry> entries)
+    /// <summary>
+    /// The tensors must tile the data section exactly, as the reference implementation requires: sorted by offset,
+    /// each begins where the previous ends, the first at 0 and the last at the section's end. A header length off
+    /// by a byte shifts every tensor and leaves the section a byte too long or short: refused here, not read as garbage.
+    /// </summary>
+    private static void CheckLayout(string filePath, IEnumerable<TensorEntry> entries, long dataStart, long dataLength)
     {
-        // Empty tensors occupy no bytes, so they cannot overlap anything.
-        var ordered = entries.Where(e => e.ByteLength > 0).OrderBy(e => e.DataOffset).ToList();
-        for (int i = 1; i < ordered.Count; i++)
+        var ordered = entries.OrderBy(e => e.DataOffset).ThenBy(e => e.ByteLength).ToList();
+        long expected = 0;
+        TensorEntry? previous = null;
+        foreach (var entry in ordered)
         {
-            var previous = ordered[i - 1];
-            var current = ordered[i];
-            if (current.DataOffset < previous.DataOffset + previous.ByteLength)
-                throw new ModelFormatException(filePath, $"tensors '{previous.Name}' and '{current.Name}' overlap in the data section");
+            long begin = entry.DataOffset - dataStart;
+            if (begin < expected)
+                throw new ModelFormatException(filePath, $"tensors '{previous!.Name}' and '{entry.Name}' overlap in the data section");
+            if (begin > expected)
+                throw new ModelFormatException(filePath,
+                    $"tensor '{entry.Name}' begins at data offset {begin}, leaving bytes [{expected},{begin}) of the data section unused (tensors must be contiguous)");
+            expected = begin + entry.ByteLength;
+            previous = entry;
         }
+        if (expected != dataLength)
+            throw new ModelFormatException(filePath,
+                $"the tensors end at data offset {expected} but the data section after the {dataStart - 8}-byte header has {dataLength} bytes: the header length or data offsets are wrong");
     }
 
     /// <summary>Formats a shape as "[a,b]".</summary>

@@ -9,15 +9,7 @@ internal static class ShardIndex
     /// <summary>The index's tensor → full shard path map, in file order; every shard path lies inside the index's folder.</summary>
     public static List<KeyValuePair<string, string>> ReadWeightMap(string indexPath)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(indexPath);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ModelFormatException(indexPath, "safetensors index file not found", ex);
-        }
+        byte[] bytes = ModelFile.ReadAllBytes(indexPath, SafetensorsCheckpoint.MaxHeaderLength);
 
         using (var document = StrictJson.Parse(indexPath, bytes))
         {

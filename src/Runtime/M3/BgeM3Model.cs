@@ -18,12 +18,11 @@ public sealed class BgeM3Model : IDisposable
     private readonly InputPreparer _preparer;
     private readonly DenseHead _colbert;
     private readonly DenseHead _sparse;
-    private bool _disposed;
 
     private BgeM3Model(LoadedEncoder loaded, EmbeddingOptions options, DenseHead colbert, DenseHead sparse)
     {
         _loaded = loaded;
-        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _colbert = colbert;
         _sparse = sparse;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
@@ -65,6 +64,7 @@ public sealed class BgeM3Model : IDisposable
     /// <summary>Encodes texts into all three representations; results in input order.</summary>
     public M3Embedding[] Encode(IReadOnlyList<string> texts)
     {
+        using var lease = _loaded.Acquire(nameof(BgeM3Model));
         var prepared = _preparer.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false);
         return Encode(prepared.Select(p => p.Encoding).ToArray());
     }
@@ -72,7 +72,7 @@ public sealed class BgeM3Model : IDisposable
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
     public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(BgeM3Model));
         int h = _loaded.Config.Hidden;
         var kernels = _loaded.Kernels;
         var special = Tokenizer.SpecialIds;
@@ -104,11 +104,6 @@ public sealed class BgeM3Model : IDisposable
         return results;
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _loaded.Dispose();
-    }
+    /// <summary>Releases the weights once no call is running; calls already inside finish, later ones throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _loaded.Dispose();
 }

@@ -1,4 +1,6 @@
 using EmbedRt.Batching;
+using EmbedRt.Loader;
+using EmbedRt.Loader.Safetensors;
 using EmbedRt.Tokenization;
 
 namespace EmbedRt.Model;
@@ -16,6 +18,7 @@ internal delegate void SequenceHandler(int inputIndex, ReadOnlySpan<int> ids, Re
 /// Runs many inputs through the encoder: validates them, sorts by length, packs padding-free batches under a
 /// sequence count and token budget, and hands each input's hidden rows to a handler. One forward pass at a time
 /// (the kernels and buffers are shared); every buffer is reused, so after warm-up a run allocates nothing.
+/// A non-finite hidden state is an error naming the model, never NaN handed on as a vector.
 /// </summary>
 internal sealed class EncoderRunner
 {
@@ -23,6 +26,7 @@ internal sealed class EncoderRunner
     private const int TokenBudget = 16384;
 
     private readonly Encoder _encoder;
+    private readonly string _modelPath;
     private readonly EncoderWorkspace _workspace;
     private readonly PackedBatch _batch = new();
     private readonly Lock _lock = new();
@@ -31,10 +35,12 @@ internal sealed class EncoderRunner
     private int[] _order = [];
     private long[] _sortKeys = [];
 
-    public EncoderRunner(Encoder encoder, int batchSize)
+    /// <summary>A runner over <paramref name="encoder"/>; <paramref name="modelPath"/> (the model folder) is named by errors about its outputs.</summary>
+    public EncoderRunner(Encoder encoder, int batchSize, string modelPath)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1, got {batchSize}");
         _encoder = encoder;
+        _modelPath = modelPath;
         _workspace = new EncoderWorkspace(encoder.Config);
         _batchSize = batchSize;
     }
@@ -69,6 +75,7 @@ internal sealed class EncoderRunner
                 _batch.Pack(encodings, members);
                 _encoder.Forward(_batch, _workspace);
                 var offsets = _batch.Offsets;
+                CheckFinite(_workspace.Hidden.AsSpan(0, offsets[^1] * h), offsets, members, h);
                 for (int s = 0; s < members.Length; s++)
                 {
                     int first = offsets[s], length = offsets[s + 1] - first;
@@ -77,6 +84,20 @@ internal sealed class EncoderRunner
                 start = end;
             }
         }
+    }
+
+    /// <summary>
+    /// Weights are checked finite at load, so NaN or infinity here means the model's arithmetic overflowed float32
+    /// (weights of absurd magnitude): a typed error naming the model and the input, not silent garbage.
+    /// </summary>
+    private void CheckFinite(ReadOnlySpan<float> hidden, ReadOnlySpan<int> offsets, ReadOnlySpan<int> members, int h)
+    {
+        int bad = NonFinite.IndexOf(hidden);
+        if (bad < 0) return;
+        int token = bad / h, sequence = 0;
+        while (offsets[sequence + 1] <= token) sequence++;
+        throw new ModelFormatException(_modelPath,
+            $"the encoder produced a non-finite value ({NonFinite.Describe(hidden[bad])}) for input {members[sequence]}: the weights overflow float32 arithmetic");
     }
 
     private int Validate(TokenEncoding encoding, int index)

@@ -3,15 +3,18 @@ using EmbedRt.Loader;
 using EmbedRt.Loader.Config;
 using EmbedRt.Loader.Safetensors;
 using EmbedRt.Tokenization;
+using EmbedRt.Tokenization.Pipeline;
 
 namespace EmbedRt.Model;
 
 /// <summary>
 /// What every model type built on the encoder loads from a folder: configs, tokenizer, memory-mapped checkpoint
-/// and the encoder with its kernels. Owns the checkpoint.
+/// and the encoder with its kernels. Owns the checkpoint and kernels, released by the last call out after Dispose.
 /// </summary>
 internal sealed class LoadedEncoder : IDisposable
 {
+    private readonly WeightLeases _leases;
+
     private LoadedEncoder(string directory, ModelConfig modelConfig, SentenceTransformersConfig? sentenceTransformers,
         TokenizerConfig tokenizerConfig, ITextTokenizer tokenizer, SafetensorsCheckpoint checkpoint, Encoder encoder, IKernels kernels)
     {
@@ -23,6 +26,7 @@ internal sealed class LoadedEncoder : IDisposable
         Checkpoint = checkpoint;
         Encoder = encoder;
         Kernels = kernels;
+        _leases = new WeightLeases(ReleaseResources);
     }
 
     public string Directory { get; }
@@ -50,7 +54,10 @@ internal sealed class LoadedEncoder : IDisposable
         var kernels = KernelSelection.Create(options.Kernels, threads);
         try
         {
-            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights);
+            var config = EncoderConfig.From(modelConfig);
+            if (tokenizer is PipelineTokenizer pipeline)
+                pipeline.Ids.CheckFits(config.VocabSize, config.TypeVocabSize, Path.Combine(directory, ModelConfig.FileName));
+            var encoder = new Encoder(config, checkpoint, kernels, options.Weights);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch
@@ -74,7 +81,14 @@ internal sealed class LoadedEncoder : IDisposable
         return (int)Math.Clamp(limit, 2, Config.MaxTokens);
     }
 
-    public void Dispose()
+    /// <summary>Hold for every call that runs the encoder or reads weights: Dispose waits for it to be returned before unmapping.</summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public WeightLeases.Lease Acquire(string ownerName) => _leases.Acquire(ownerName);
+
+    /// <summary>Refuses new calls; the memory map and kernel threads go once no call is running.</summary>
+    public void Dispose() => _leases.Dispose();
+
+    private void ReleaseResources()
     {
         (Kernels as IDisposable)?.Dispose();
         Checkpoint.Dispose();

@@ -13,12 +13,11 @@ public sealed class CrossEncoder : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly ClassificationHead _head;
-    private bool _disposed;
 
     private CrossEncoder(LoadedEncoder loaded, EmbeddingOptions options, ClassificationHead head)
     {
         _loaded = loaded;
-        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize);
+        _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _head = head;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
     }
@@ -60,7 +59,7 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>Raw logits of already encoded pairs, in input order.</summary>
     public float[] Logits(IReadOnlyList<TokenEncoding> encodings)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[encodings.Count];
         int h = _loaded.Config.Hidden;
         _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
@@ -78,11 +77,6 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>The logistic function, as bge-reranker's normalize=True applies it.</summary>
     public static float Sigmoid(float logit) => (float)(1.0 / (1.0 + Math.Exp(-logit)));
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _loaded.Dispose();
-    }
+    /// <summary>Releases the weights once no call is running; calls already inside finish, later ones throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _loaded.Dispose();
 }

@@ -17,11 +17,11 @@ public static class TextTokenizer
         if (!Directory.Exists(modelDirectory)) throw new ModelFormatException(modelDirectory, "folder not found");
         var config = TokenizerConfig.Read(modelDirectory);
         var tokenizerJson = Path.Combine(modelDirectory, "tokenizer.json");
-        if (File.Exists(tokenizerJson)) return TokenizerJsonLoader.Load(tokenizerJson, config.SpecialTokens.GetValueOrDefault("pad_token"));
+        if (ModelFile.Exists(tokenizerJson)) return TokenizerJsonLoader.Load(tokenizerJson, config.SpecialTokens.GetValueOrDefault("pad_token"));
         var vocabTxt = Path.Combine(modelDirectory, "vocab.txt");
-        if (File.Exists(vocabTxt)) return VocabTxtLoader.Load(vocabTxt, config);
+        if (ModelFile.Exists(vocabTxt)) return VocabTxtLoader.Load(vocabTxt, config);
         var sentencePiece = Path.Combine(modelDirectory, "sentencepiece.bpe.model");
-        if (File.Exists(sentencePiece)) return SentencePieceLoader.Load(sentencePiece, config);
+        if (ModelFile.Exists(sentencePiece)) return SentencePieceLoader.Load(sentencePiece, config);
         throw new ModelFormatException(modelDirectory, "no tokenizer.json, vocab.txt or sentencepiece.bpe.model in the folder");
     }
 }

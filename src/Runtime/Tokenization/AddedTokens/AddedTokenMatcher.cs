@@ -5,22 +5,25 @@ namespace EmbedRt.Tokenization.AddedTokens;
 
 /// <summary>
 /// Finds added tokens in text like Hugging Face's AddedVocabulary: leftmost-longest, non-overlapping matches,
-/// with the single_word, lstrip and rstrip rules applied to each match.
+/// with the single_word, lstrip and rstrip rules applied to each match. The longest match at a position comes
+/// from a trie, so the cost per position does not grow with the number of added tokens.
 /// </summary>
 internal sealed class AddedTokenMatcher
 {
-    private readonly (string Pattern, AddedToken Token)[] _byLengthDescending;
+    private readonly AddedToken[] _tokens;
+    private readonly AddedTokenTrie _trie;
     private readonly SearchValues<char> _firstChars;
 
     /// <param name="tokens">Tokens with the text to search for (raw content, or content as normalized).</param>
     public AddedTokenMatcher(IEnumerable<(string Pattern, AddedToken Token)> tokens)
     {
-        _byLengthDescending = tokens.Where(t => t.Pattern.Length > 0)
-            .OrderByDescending(t => t.Pattern.Length).ToArray();
-        _firstChars = SearchValues.Create(_byLengthDescending.Select(t => t.Pattern[0]).Distinct().ToArray());
+        var patterns = tokens.Where(t => t.Pattern.Length > 0).ToArray();
+        _tokens = patterns.Select(t => t.Token).ToArray();
+        _trie = new AddedTokenTrie(patterns.Select(t => t.Pattern).ToArray());
+        _firstChars = SearchValues.Create(patterns.Select(t => t.Pattern[0]).Distinct().ToArray());
     }
 
-    public bool IsEmpty => _byLengthDescending.Length == 0;
+    public bool IsEmpty => _tokens.Length == 0;
 
     /// <summary>
     /// Finds the next accepted match at or after <paramref name="searchFrom"/>. Whitespace stripped by lstrip
@@ -33,15 +36,15 @@ internal sealed class AddedTokenMatcher
             int found = text[searchFrom..].IndexOfAny(_firstChars);
             if (found < 0) break;
             int at = searchFrom + found;
-            var token = LongestAt(text, at);
-            if (token is null)
+            var (pattern, length) = _trie.LongestPrefix(text[at..]);
+            if (pattern < 0)
             {
                 searchFrom = at + 1;
                 continue;
             }
             start = at;
-            end = at + token.Value.Pattern.Length;
-            var added = token.Value.Token;
+            end = at + length;
+            var added = _tokens[pattern];
             if (added.SingleWord && !IsStandaloneWord(text, start, end))
             {
                 searchFrom = end;
@@ -60,16 +63,6 @@ internal sealed class AddedTokenMatcher
         }
         start = end = id = 0;
         return false;
-    }
-
-    private (string Pattern, AddedToken Token)? LongestAt(ReadOnlySpan<char> text, int at)
-    {
-        var rest = text[at..];
-        foreach (var candidate in _byLengthDescending)
-        {
-            if (rest.StartsWith(candidate.Pattern, StringComparison.Ordinal)) return candidate;
-        }
-        return null;
     }
 
     private static bool IsStandaloneWord(ReadOnlySpan<char> text, int start, int end)

@@ -8,21 +8,13 @@ internal sealed class JsonFields(string filePath)
 {
     public string FilePath { get; } = filePath;
 
-    public JsonDocument Parse()
-    {
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(FilePath), new JsonDocumentOptions { AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException(FilePath, $"invalid JSON (line {e.LineNumber + 1}): {e.Message}", e);
-        }
-        catch (IOException e)
-        {
-            throw new ModelFormatException(FilePath, "cannot be read: " + e.Message, e);
-        }
-    }
+    /// <summary>
+    /// Parses the file with every string checked up front (UTF-8 and \u escapes), so no later read of a field
+    /// throws anything but a <see cref="ModelFormatException"/> (a fuzzing find: invalid UTF-8 inside a string
+    /// escaped as InvalidOperationException).
+    /// </summary>
+    public JsonDocument Parse() =>
+        Loader.Json.StrictJson.Parse(FilePath, ModelFile.ReadAllBytes(FilePath), options: new JsonDocumentOptions { AllowTrailingCommas = true });
 
     public ModelFormatException Error(string field, string problem) => new(FilePath, $"{field}: {problem}");
 

@@ -39,6 +39,11 @@ internal static class SentencePieceLoader
         var addedTokens = config.AddedTokens.Count > 0
             ? config.AddedTokens
             : [new("<s>", 0, true), new("<pad>", 1, true), new("</s>", 2, true), new("<unk>", 3, true), new("<mask>", maskId, true, LStrip: true)];
-        return new PipelineTokenizer(model, addedTokens, PostProcessorTemplate.Roberta(clsId: 0, sepId: 2), padId: 1, vocabulary.Count);
+        var template = PostProcessorTemplate.Roberta(clsId: 0, sepId: 2);
+        var ids = new TokenIdAudit();
+        ids.Add(maskId, path, $"piece {maskId} (<mask>, after the {file.Pieces.Count} pieces)");
+        ids.AddAddedTokens(config.AddedTokens, config.ConfigPath ?? path, "added_tokens_decoder entry");
+        ids.AddTemplate(template, path, "the XLM-R template");
+        return new PipelineTokenizer(model, addedTokens, template, padId: 1, ids.Result(path));
     }
 }

@@ -20,9 +20,7 @@ internal sealed class SentencePieceModelFile
 
     public static SentencePieceModelFile Read(string path)
     {
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new ModelFormatException(path, "cannot be read: " + e.Message, e); }
+        byte[] data = ModelFile.ReadAllBytes(path);
         var model = new SentencePieceModelFile();
         var reader = new ProtobufReader(data, path);
         while (!reader.AtEnd)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmbedRt.Loader;
 using EmbedRt.Tokenization.AddedTokens;
 
 namespace EmbedRt.Tokenization.Loading;
@@ -18,6 +19,9 @@ internal sealed class TokenizerConfig
 
     public List<AddedToken> AddedTokens { get; } = [];
 
+    /// <summary>tokenizer_config.json's path when the folder has one (the origin of <see cref="AddedTokens"/>).</summary>
+    public string? ConfigPath { get; private init; }
+
     private static readonly string[] s_roles = ["unk_token", "sep_token", "pad_token", "cls_token", "mask_token", "bos_token", "eos_token"];
 
     public static TokenizerConfig Read(string directory)
@@ -25,7 +29,7 @@ internal sealed class TokenizerConfig
         var configPath = Path.Combine(directory, "tokenizer_config.json");
         var mapPath = Path.Combine(directory, "special_tokens_map.json");
         TokenizerConfig config;
-        if (File.Exists(configPath))
+        if (ModelFile.Exists(configPath))
         {
             var json = new JsonFields(configPath);
             using var document = json.Parse();
@@ -33,6 +37,7 @@ internal sealed class TokenizerConfig
             if (root.ValueKind != JsonValueKind.Object) throw json.Error("(root)", "expected an object");
             config = new TokenizerConfig
             {
+                ConfigPath = configPath,
                 DoLowerCase = json.NullableBool(root, "do_lower_case", ""),
                 StripAccents = json.NullableBool(root, "strip_accents", ""),
                 TokenizeChineseChars = json.NullableBool(root, "tokenize_chinese_chars", ""),
@@ -41,7 +46,7 @@ internal sealed class TokenizerConfig
             config.ReadAddedTokensDecoder(json, root);
         }
         else config = new TokenizerConfig();
-        if (File.Exists(mapPath))
+        if (ModelFile.Exists(mapPath))
         {
             var json = new JsonFields(mapPath);
             using var document = json.Parse();

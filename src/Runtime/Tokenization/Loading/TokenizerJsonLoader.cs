@@ -30,11 +30,15 @@ internal static class TokenizerJsonLoader
             "Unigram" => ReadUnigram(json, root, model),
             _ => throw json.Error("model.type", $"unsupported model \"{type}\" (supported: WordPiece, Unigram)"),
         };
+        var ids = new TokenIdAudit();
+        ids.AddVocabulary(tokenIds, path, (token, id) => $"model.vocab entry \"{token}\"");
+        ids.AddAddedTokens(addedTokens, path, "added_tokens entry");
         foreach (var token in addedTokens) tokenIds[token.Content] = token.Id;
 
         var template = ReadPostProcessor(json, root, tokenIds);
+        ids.AddTemplate(template, path, "post_processor");
         int padId = PadIdOf(tokenIds, padToken, type == "Unigram" ? "<pad>" : "[PAD]");
-        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, tokenIds.Count == 0 ? 0 : tokenIds.Values.Max() + 1);
+        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, ids.Result(path));
     }
 
     /// <summary>The pad token's id, or 0 when the vocabulary has none (padding positions are masked anyway).</summary>

@@ -38,10 +38,13 @@ internal static class VocabTxtLoader
             if (vocabulary.TryGetValue(token, out int id) && addedTokens.All(t => t.Content != token))
                 addedTokens.Add(new AddedToken(token, id, Special: true));
         }
+        var ids = new TokenIdAudit();
+        ids.AddVocabulary(vocabulary, vocabPath, (token, id) => $"line {id + 1} (\"{token}\")");
+        ids.AddAddedTokens(config.AddedTokens, config.ConfigPath ?? vocabPath, "added_tokens_decoder entry");
         var tokenIds = new Dictionary<string, int>(vocabulary);
         foreach (var token in addedTokens) tokenIds[token.Content] = token.Id;
         int padId = TokenizerJsonLoader.PadIdOf(tokenIds, config.SpecialTokens.GetValueOrDefault("pad_token"), "[PAD]");
-        return new PipelineTokenizer(model, addedTokens, template, padId, tokenIds.Values.Max() + 1);
+        return new PipelineTokenizer(model, addedTokens, template, padId, ids.Result(vocabPath));
     }
 
     private static readonly (string Role, string Default)[] s_specialRoles =
@@ -50,9 +53,7 @@ internal static class VocabTxtLoader
     /// <summary>Lines split on \n, \r\n or \r, as Python's universal newlines read them.</summary>
     private static Dictionary<string, int> ReadVocabulary(string path)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (IOException e) { throw new ModelFormatException(path, "cannot be read: " + e.Message, e); }
+        string text = DecodeUtf8(path, ModelFile.ReadAllBytes(path));
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         int id = 0;
         var rest = text.AsSpan();
@@ -67,5 +68,22 @@ internal static class VocabTxtLoader
         }
         if (id == 0) throw new ModelFormatException(path, "the vocabulary is empty");
         return vocabulary;
+    }
+
+    /// <summary>
+    /// Strict UTF-8, as Python's open(encoding="utf-8") reads it: a bad byte is an error naming its line, never a
+    /// silent U+FFFD token. A leading byte-order mark is dropped.
+    /// </summary>
+    private static string DecodeUtf8(string path, byte[] bytes)
+    {
+        var content = bytes.AsSpan(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
+        var chars = new char[content.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(content, chars, out int read, out int written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+        {
+            int line = content[..read].Count((byte)'\n') + 1;
+            throw new ModelFormatException(path, $"line {line}: invalid UTF-8 (byte 0x{content[read]:X2} at offset {read + bytes.Length - content.Length})");
+        }
+        return new string(chars, 0, written);
     }
 }

@@ -1,4 +1,5 @@
 using EmbedRt.Tokenization.AddedTokens;
+using EmbedRt.Tokenization.Loading;
 
 namespace EmbedRt.Tokenization.Pipeline;
 
@@ -22,8 +23,12 @@ internal sealed class PipelineTokenizer : ITextTokenizer
     private readonly PostProcessorTemplate _template;
     private readonly bool _cuttable;
 
+    /// <summary>
+    /// A tokenizer from a loader's parts; <paramref name="ids"/> is what <see cref="TokenIdAudit"/> found the
+    /// loader's ids to be (none negative; the largest with its origin).
+    /// </summary>
     public PipelineTokenizer(ISegmentModel model, IReadOnlyList<AddedToken> addedTokens, PostProcessorTemplate template,
-        int padId, int vocabularySize)
+        int padId, TokenIdRange ids)
     {
         _model = model;
         _rawMatcher = new(addedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
@@ -33,8 +38,12 @@ internal sealed class PipelineTokenizer : ITextTokenizer
         _cuttable = addedTokens.Where(t => t.Normalized).All(t => !model.Normalize(t.Content).Any(char.IsWhiteSpace));
         PadId = padId;
         SpecialIds = addedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
-        VocabularySize = Math.Max(vocabularySize, addedTokens.Count == 0 ? 0 : addedTokens.Max(t => t.Id) + 1);
+        Ids = ids;
+        VocabularySize = ids.LargestId.Id + 1;
     }
+
+    /// <summary>The largest token id and type id this tokenizer can emit, and the file entries they come from.</summary>
+    public TokenIdRange Ids { get; }
 
     public int PadId { get; }
 

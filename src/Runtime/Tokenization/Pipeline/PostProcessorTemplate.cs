@@ -17,6 +17,9 @@ internal sealed class PostProcessorTemplate(TemplatePiece[] single, TemplatePiec
 
     public int SpecialTokenCount(bool isPair) => isPair ? _pairSpecialCount : _singleSpecialCount;
 
+    /// <summary>Every piece of both templates, for checking the ids and type ids they emit.</summary>
+    public IEnumerable<TemplatePiece> Pieces => single.Concat(pair);
+
     public void Apply(GrowableList<int> first, GrowableList<int>? second, TokenBuffer output)
     {
         output.Clear();
