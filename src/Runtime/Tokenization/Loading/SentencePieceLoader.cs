@@ -39,6 +39,8 @@ internal static class SentencePieceLoader
         var addedTokens = config.AddedTokens.Count > 0
             ? config.AddedTokens
             : [new("<s>", 0, true), new("<pad>", 1, true), new("</s>", 2, true), new("<unk>", 3, true), new("<mask>", maskId, true, LStrip: true)];
-        return new PipelineTokenizer(model, addedTokens, PostProcessorTemplate.Roberta(clsId: 0, sepId: 2), padId: 1, vocabulary.Count);
+        var tokenIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < vocabulary.Count; id++) tokenIds.TryAdd(vocabulary[id].Item1, id);
+        return new PipelineTokenizer(model, addedTokens, PostProcessorTemplate.Roberta(clsId: 0, sepId: 2), padId: 1, vocabulary.Count, tokenIds);
     }
 }

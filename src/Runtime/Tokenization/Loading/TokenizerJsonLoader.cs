@@ -34,7 +34,7 @@ internal static class TokenizerJsonLoader
 
         var template = ReadPostProcessor(json, root, tokenIds);
         int padId = PadIdOf(tokenIds, padToken, type == "Unigram" ? "<pad>" : "[PAD]");
-        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, tokenIds.Count == 0 ? 0 : tokenIds.Values.Max() + 1);
+        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, tokenIds.Count == 0 ? 0 : tokenIds.Values.Max() + 1, tokenIds);
     }
 
     /// <summary>The pad token's id, or 0 when the vocabulary has none (padding positions are masked anyway).</summary>

@@ -41,7 +41,7 @@ internal static class VocabTxtLoader
         var tokenIds = new Dictionary<string, int>(vocabulary);
         foreach (var token in addedTokens) tokenIds[token.Content] = token.Id;
         int padId = TokenizerJsonLoader.PadIdOf(tokenIds, config.SpecialTokens.GetValueOrDefault("pad_token"), "[PAD]");
-        return new PipelineTokenizer(model, addedTokens, template, padId, tokenIds.Values.Max() + 1);
+        return new PipelineTokenizer(model, addedTokens, template, padId, tokenIds.Values.Max() + 1, tokenIds);
     }
 
     private static readonly (string Role, string Default)[] s_specialRoles =

@@ -17,4 +17,7 @@ internal interface ISegmentModel
     /// piece starts the original text (Metaspace's prepend_scheme "first").
     /// </summary>
     void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids);
+
+    /// <summary>The decoder Hugging Face pairs with this model: token strings back to text.</summary>
+    string Decode(IReadOnlyList<string> tokens);
 }

@@ -6,7 +6,7 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// Hugging Face's encode pipeline: split out added tokens (raw, then in normalized text), run the segment model
 /// on the rest, truncate, and apply the post-processor template.
 /// </summary>
-internal sealed class PipelineTokenizer : ITextTokenizer
+internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
 {
     [ThreadStatic] private static TokenBuffer? t_buffer;
 
@@ -14,9 +14,12 @@ internal sealed class PipelineTokenizer : ITextTokenizer
     private readonly AddedTokenMatcher _rawMatcher;
     private readonly AddedTokenMatcher _normalizedMatcher;
     private readonly PostProcessorTemplate _template;
+    private readonly Dictionary<string, int> _tokenIds;
+    private readonly string?[] _tokens;
 
+    // tokenIds: every token string of the model and its id (for decoding); added tokens are merged in here.
     public PipelineTokenizer(ISegmentModel model, IReadOnlyList<AddedToken> addedTokens, PostProcessorTemplate template,
-        int padId, int vocabularySize)
+        int padId, int vocabularySize, IReadOnlyDictionary<string, int> tokenIds)
     {
         _model = model;
         _rawMatcher = new(addedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
@@ -25,6 +28,27 @@ internal sealed class PipelineTokenizer : ITextTokenizer
         PadId = padId;
         SpecialIds = addedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         VocabularySize = Math.Max(vocabularySize, addedTokens.Count == 0 ? 0 : addedTokens.Max(t => t.Id) + 1);
+        _tokenIds = new Dictionary<string, int>(tokenIds, StringComparer.Ordinal);
+        foreach (var token in addedTokens) _tokenIds[token.Content] = token.Id;
+        _tokens = new string?[Math.Max(VocabularySize, _tokenIds.Count == 0 ? 0 : _tokenIds.Values.Max() + 1)];
+        foreach (var (token, id) in _tokenIds)
+            if (id >= 0) _tokens[id] = token;
+    }
+
+    public string? TokenOf(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
+
+    public bool TryGetId(string token, out int id) => _tokenIds.TryGetValue(token, out id);
+
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var tokens = new List<string>();
+        foreach (int id in ids)
+        {
+            var token = TokenOf(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, "no token has this id");
+            if (!skipSpecialTokens || !SpecialIds.Contains(id)) tokens.Add(token);
+        }
+        return _model.Decode(tokens);
     }
 
     public int PadId { get; }
