@@ -129,6 +129,18 @@ public sealed class EmbeddingModel : IDisposable
         return vectors;
     }
 
+    /// <summary>
+    /// The number of tokens the encoder runs for these texts under <see cref="Embed(IReadOnlyList{string}, string?, string?)"/>
+    /// (prompt, truncation and windows included): what usage reports count. Tokenizes only.
+    /// </summary>
+    public int CountTokens(IReadOnlyList<string> texts, string? promptName = null, string? prompt = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var inputs = texts.Select(text => (text, (string?)null)).ToArray();
+        bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
+        return _preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).Sum(input => input.Encoding.Ids.Length);
+    }
+
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>
     /// <exception cref="ArgumentException">An input is empty, too long, or holds an id outside the model's tables.</exception>
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)

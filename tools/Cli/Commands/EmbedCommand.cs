@@ -16,11 +16,13 @@ internal static class EmbedCommand
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalize the vectors" };
         var promptName = new Option<string?>("--prompt-name") { Description = "A prompt defined in config_sentence_transformers.json (e.g. query)" };
         var prompt = new Option<string?>("--prompt") { Description = "A literal prompt put before every text (e.g. \"query: \")" };
+        var dimensions = SharedOptions.Dimensions();
+        var outputFormat = SharedOptions.OutputFormat();
         var command = new Command("embed",
             "Embed JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}); " +
-            "writes one JSON array of floats per line, normalized unless --no-normalize.")
+            "writes one JSON array of floats per line (or what --output asks for), normalized unless --no-normalize.")
         {
-            pooling, noNormalize, promptName, prompt,
+            pooling, noNormalize, promptName, prompt, dimensions, outputFormat,
         };
         shared.AddTo(command);
         command.SetAction(result => CommandRunner.Run(result, shared.Common, () =>
@@ -31,6 +33,7 @@ internal static class EmbedCommand
                 Normalize = !result.GetValue(noNormalize),
             };
             using var embedder = EmbeddingModel.Load(result.GetValue(shared.Model)!, options);
+            var formatter = VectorFormatter.Create(result.GetValue(outputFormat)!, result.GetValue(dimensions), embedder.Dimension, embedder.Normalize);
             var truncated = new TruncatedLines();
             LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.TextOrPair, (round, output) =>
             {
@@ -39,7 +42,7 @@ internal static class EmbedCommand
                     embedder.EmbedPairs(inputs, result.GetValue(promptName), result.GetValue(prompt), index => truncated.Add(round[index].Line)));
                 foreach (var vector in vectors)
                 {
-                    JsonLinesOutput.WriteFloats(output.Writer, vector);
+                    formatter.Write(output.Writer, vector);
                     output.EndLine();
                 }
             });

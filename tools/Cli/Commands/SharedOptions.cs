@@ -51,6 +51,23 @@ internal static class SharedOptions
             : Fail<Shard?>(result, error),
     };
 
+    public static Option<int?> Dimensions() => InRange(new Option<int?>("--dimensions")
+    {
+        Description = "Keep the first N dimensions (Matryoshka truncation; renormalized when the vectors are normalized)",
+    }, 1, int.MaxValue);
+
+    public static Option<string> OutputFormat()
+    {
+        var option = new Option<string>("--output")
+        {
+            Description = "float (default); int8 / uint8 (per-vector scale); binary / ubinary (packed sign bits, as sentence-transformers); " +
+                          "base64 (little-endian float32, as OpenAI's encoding_format)",
+            DefaultValueFactory = _ => "float",
+        };
+        option.AcceptOnlyFromAmong("float", "int8", "uint8", "binary", "ubinary", "base64");
+        return option;
+    }
+
     public static WeightPrecision ToPrecision(bool keep16Bit) => keep16Bit ? WeightPrecision.Stored : WeightPrecision.Float32;
 
     public static Option<string> LongInputs(string description)

@@ -44,6 +44,8 @@ internal static class SentencePieceLoader
         ids.Add(maskId, path, $"piece {maskId} (<mask>, after the {file.Pieces.Count} pieces)");
         ids.AddAddedTokens(config.AddedTokens, config.ConfigPath ?? path, "added_tokens_decoder entry");
         ids.AddTemplate(template, path, "the XLM-R template");
-        return new PipelineTokenizer(model, addedTokens, template, padId: 1, ids.Result(path));
+        var tokenIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < vocabulary.Count; id++) tokenIds.TryAdd(vocabulary[id].Item1, id);
+        return new PipelineTokenizer(model, addedTokens, template, padId: 1, ids.Result(path), tokenIds);
     }
 }

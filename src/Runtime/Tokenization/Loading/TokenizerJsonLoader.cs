@@ -38,7 +38,7 @@ internal static class TokenizerJsonLoader
         var template = ReadPostProcessor(json, root, tokenIds);
         ids.AddTemplate(template, path, "post_processor");
         int padId = PadIdOf(tokenIds, padToken, type == "Unigram" ? "<pad>" : "[PAD]");
-        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, ids.Result(path));
+        return new PipelineTokenizer(segmentModel, addedTokens, template, padId, ids.Result(path), tokenIds);
     }
 
     /// <summary>The pad token's id, or 0 when the vocabulary has none (padding positions are masked anyway).</summary>

@@ -44,7 +44,7 @@ internal static class VocabTxtLoader
         var tokenIds = new Dictionary<string, int>(vocabulary);
         foreach (var token in addedTokens) tokenIds[token.Content] = token.Id;
         int padId = TokenizerJsonLoader.PadIdOf(tokenIds, config.SpecialTokens.GetValueOrDefault("pad_token"), "[PAD]");
-        return new PipelineTokenizer(model, addedTokens, template, padId, ids.Result(vocabPath));
+        return new PipelineTokenizer(model, addedTokens, template, padId, ids.Result(vocabPath), tokenIds);
     }
 
     private static readonly (string Role, string Default)[] s_specialRoles =

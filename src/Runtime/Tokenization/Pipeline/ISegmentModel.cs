@@ -24,4 +24,7 @@ internal interface ISegmentModel
     /// truncated encoding stop once it has enough tokens instead of tokenizing a huge text whole.
     /// </summary>
     int CutPoint(ReadOnlySpan<char> segment, int from);
+
+    /// <summary>The decoder Hugging Face pairs with this model: token strings back to text.</summary>
+    string Decode(IReadOnlyList<string> tokens);
 }

@@ -7,7 +7,7 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// Hugging Face's encode pipeline: split out added tokens (raw, then in normalized text), run the segment model
 /// on the rest, truncate, and apply the post-processor template.
 /// </summary>
-internal sealed class PipelineTokenizer : ITextTokenizer
+internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
 {
     /// <summary>With a limit, text is tokenized in pieces of about this many chars, stopping once it is reached.</summary>
     private static int PieceChars => t_pieceCharsForTests > 0 ? t_pieceCharsForTests : 1 << 14;
@@ -22,13 +22,16 @@ internal sealed class PipelineTokenizer : ITextTokenizer
     private readonly AddedTokenMatcher _normalizedMatcher;
     private readonly PostProcessorTemplate _template;
     private readonly bool _cuttable;
+    private readonly Dictionary<string, int> _tokenIds;
+    private readonly string?[] _tokens;
 
     /// <summary>
     /// A tokenizer from a loader's parts; <paramref name="ids"/> is what <see cref="TokenIdAudit"/> found the
-    /// loader's ids to be (none negative; the largest with its origin).
+    /// loader's ids to be (none negative; the largest with its origin); <paramref name="tokenIds"/> is every token
+    /// string of the model and its id (for decoding; added tokens are merged in here).
     /// </summary>
     public PipelineTokenizer(ISegmentModel model, IReadOnlyList<AddedToken> addedTokens, PostProcessorTemplate template,
-        int padId, TokenIdRange ids)
+        int padId, TokenIdRange ids, IReadOnlyDictionary<string, int> tokenIds)
     {
         _model = model;
         _rawMatcher = new(addedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
@@ -40,6 +43,27 @@ internal sealed class PipelineTokenizer : ITextTokenizer
         SpecialIds = addedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         Ids = ids;
         VocabularySize = ids.LargestId.Id + 1;
+        _tokenIds = new Dictionary<string, int>(tokenIds, StringComparer.Ordinal);
+        foreach (var token in addedTokens) _tokenIds[token.Content] = token.Id;
+        _tokens = new string?[Math.Max(VocabularySize, _tokenIds.Count == 0 ? 0 : _tokenIds.Values.Max() + 1)];
+        foreach (var (token, id) in _tokenIds)
+            if (id >= 0) _tokens[id] = token;
+    }
+
+    public string? TokenOf(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
+
+    public bool TryGetId(string token, out int id) => _tokenIds.TryGetValue(token, out id);
+
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var tokens = new List<string>();
+        foreach (int id in ids)
+        {
+            var token = TokenOf(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, "no token has this id");
+            if (!skipSpecialTokens || !SpecialIds.Contains(id)) tokens.Add(token);
+        }
+        return _model.Decode(tokens);
     }
 
     /// <summary>The largest token id and type id this tokenizer can emit, and the file entries they come from.</summary>

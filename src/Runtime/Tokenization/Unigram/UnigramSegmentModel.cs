@@ -66,6 +66,24 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
         return piece.Length > 0 && (piece[0] == ' ' || piece[0] == metaspace.Replacement) && Normalize("a b") == Normalize("a") + piece;
     }
 
+    /// <summary>
+    /// Hugging Face's Metaspace decoder: the replacement char becomes a space, except in the first token when a
+    /// space was prepended at encoding (there it is dropped).
+    /// </summary>
+    public string Decode(IReadOnlyList<string> tokens)
+    {
+        var text = new System.Text.StringBuilder();
+        char replacement = metaspace.Replacement;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            bool dropReplacement = i == 0 && metaspace.Prepend != PrependScheme.Never;
+            foreach (char c in tokens[i])
+                if (c != replacement) text.Append(c);
+                else if (!dropReplacement) text.Append(' ');
+        }
+        return text.ToString();
+    }
+
     public void Encode(ReadOnlySpan<char> normalized, bool atTextStart, Workspace workspace, GrowableList<int> ids)
     {
         if (normalized.IsEmpty) return;

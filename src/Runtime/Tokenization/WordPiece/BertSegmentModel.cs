@@ -75,6 +75,29 @@ internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel
 
     private static readonly System.Buffers.SearchValues<char> s_asciiWhitespace = System.Buffers.SearchValues.Create(" \t\n\r");
 
+    /// <summary>
+    /// Hugging Face's WordPiece decoder: a continuation piece loses its prefix, any other token after the first
+    /// gets a space before it, and each token is cleaned up (" ." → ".", " n't" → "n't", …).
+    /// </summary>
+    public string Decode(IReadOnlyList<string> tokens)
+    {
+        var text = new System.Text.StringBuilder();
+        string prefix = model.ContinuingPrefix;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            if (i > 0)
+                token = prefix.Length > 0 && token.StartsWith(prefix, StringComparison.Ordinal) ? token[prefix.Length..] : " " + token;
+            text.Append(CleanUp(token));
+        }
+        return text.ToString();
+    }
+
+    private static string CleanUp(string token) => token
+        .Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",").Replace(" ' ", "'")
+        .Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" do not", " don't").Replace(" 's", "'s")
+        .Replace(" 've", "'ve").Replace(" 're", "'re");
+
     private static byte[] BuildAsciiClasses()
     {
         var classes = new byte[128];

@@ -28,7 +28,10 @@ internal sealed class WordPieceModel
         _continuations = (continuingPrefix.Length > 0 ? continuations : wordStarts).GetAlternateLookup<ReadOnlySpan<char>>();
         UnknownId = unknownId;
         MaxInputCharsPerWord = maxInputCharsPerWord;
+        ContinuingPrefix = continuingPrefix;
     }
+
+    public string ContinuingPrefix { get; }
 
     public int UnknownId { get; }
 
