@@ -17,7 +17,7 @@ public sealed class FakeHub : IDisposable
     public const string Repo = "test-org/tiny-bert";
     public const string Commit = "0123456789abcdef0123456789abcdef01234567";
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Dictionary<string, byte[]> _files = new();
     private readonly Task _loop;
 
@@ -29,9 +29,7 @@ public sealed class FakeHub : IDisposable
         _files["README.md"] = Encoding.UTF8.GetBytes("# tiny\n");
         _files["onnx/model.onnx"] = new byte[4096];
         _files["pytorch_model.bin"] = new byte[4096];
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = Listen();
         _loop = Task.Run(Serve);
     }
 
@@ -179,6 +177,26 @@ public sealed class FakeHub : IDisposable
         response.Close();
     }
 
+    /// <summary>Starts a listener on a free loopback port, retrying when another test grabs the port first.</summary>
+    private static (HttpListener, int) Listen()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int port = FreePort();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 20)
+            {
+                listener.Abort();
+            }
+        }
+    }
+
     private static int FreePort()
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -191,8 +209,15 @@ public sealed class FakeHub : IDisposable
     public void Dispose()
     {
         if (!_listener.IsListening) return;
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            _listener.Abort();
+        }
         _loop.Wait(TimeSpan.FromSeconds(5));
     }
 }

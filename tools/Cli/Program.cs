@@ -18,7 +18,9 @@ internal static class Program
             M3Commands.Score(),
             RerankCommand.Create(),
             InfoCommand.Create(),
+            DownloadCommand.Create(),
         };
+        SharedOptions.AddGlobalOptions(root);
         InfoCommand.ReplaceVersionAction(root);
         return root.Parse(args).Invoke();
     }

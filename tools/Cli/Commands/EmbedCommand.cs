@@ -40,7 +40,7 @@ internal static class EmbedCommand
                 Threads = result.GetValue(threads),
                 Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
             };
-            using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
+            using var embedder = EmbeddingModel.Load(SharedOptions.ResolveModel(result, model), options);
             var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
             using var output = new JsonLinesOutput(Console.OpenStandardOutput());
             var truncatedLines = new List<int>();

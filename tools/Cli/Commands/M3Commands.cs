@@ -45,7 +45,7 @@ internal static class M3Commands
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
             var w = ParseWeights(result.GetValue(weights)!);
-            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
+            using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, model), Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
             var pairs = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {
                 line.ExpectObject("an object with \"query\" and \"passage\"", "query", "passage");
@@ -78,7 +78,7 @@ internal static class M3Commands
         var command = new Command(name, description) { model, maxLength, longInputs, batchSize, threads, keep16Bit, verbose };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
-            using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
+            using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, model), Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
             var inputs = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {
                 if (line.Root.ValueKind == System.Text.Json.JsonValueKind.String) return line.Root.GetString()!;

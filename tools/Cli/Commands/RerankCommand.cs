@@ -23,7 +23,7 @@ internal static class RerankCommand
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
-            using var reranker = CrossEncoder.Load(result.GetValue(model)!, new EmbeddingOptions
+            using var reranker = CrossEncoder.Load(SharedOptions.ResolveModel(result, model), new EmbeddingOptions
             {
                 MaxLength = result.GetValue(maxLength),
                 BatchSize = result.GetValue(batchSize),

@@ -24,7 +24,7 @@ internal static class TokenizeCommand
         {
             int? limit = result.GetValue(maxLength);
             if (limit is < 1) throw new ArgumentException($"--max-length must be positive, got {limit}");
-            var tokenizer = TextTokenizer.Load(result.GetValue(model)!);
+            var tokenizer = TextTokenizer.Load(SharedOptions.ResolveModel(result, model));
             var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
             using var output = new JsonLinesOutput(Console.OpenStandardOutput());
             foreach (var input in inputs)
