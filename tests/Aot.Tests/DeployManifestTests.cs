@@ -9,15 +9,17 @@ namespace EmbedRt.Aot.Tests;
 public sealed class DeployManifestTests
 {
     [Fact]
-    public void Manifests_and_Dockerfile_validate_offline()
+    public async Task Manifests_and_Dockerfile_validate_offline()
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(PublishedBinary.RepoRoot, "deploy", "validate.sh"));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) process.Kill(entireProcessTree: true);
-        Assert.True(process.ExitCode == 0, $"deploy/validate.sh failed:\n{stderr.Result}\n{stdout.Result}");
-        Assert.Contains("0 problems", stdout.Result);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        string output = await stdout, errors = await stderr;
+        Assert.True(process.ExitCode == 0, $"deploy/validate.sh failed:\n{errors}\n{output}");
+        Assert.Contains("0 problems", output);
     }
 }
