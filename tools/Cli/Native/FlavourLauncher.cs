@@ -53,7 +53,7 @@ internal static unsafe partial class FlavourLauncher
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"embedrt: {e.Message}");
+            CommandRunner.Fail(e.Message);
             return CommandRunner.BadArgument;
         }
         // Pick the best installed flavour not above the wanted level.
@@ -87,7 +87,7 @@ internal static unsafe partial class FlavourLauncher
             execv((byte*)argv[0], (byte**)argvPointer);
         int errno = Marshal.GetLastPInvokeError();
         foreach (var s in strings) Marshal.FreeCoTaskMem(s);
-        Console.Error.WriteLine($"embedrt: could not start {path} (errno {errno}); running the {IsaLevels.Compiled.Name()} build");
+        CommandRunner.Fail($"could not start {path} (errno {errno}); running the {IsaLevels.Compiled.Name()} build");
         return null;
     }
 
