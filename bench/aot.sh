@@ -42,6 +42,14 @@ VARIANTS=(
 )
 
 
+# Variants whose binary is missing (a partial --skip-publish run) are left out of the table.
+present=()
+for v in "${VARIANTS[@]}"; do
+  IFS='|' read -r _ cmd _ <<<"$v"; file=${cmd##* }
+  if [ -f "$file" ]; then present+=("$v"); else echo "skipping ${v%%|*}: $file not found" >&2; fi
+done
+VARIANTS=("${present[@]}")
+
 SHORT='"what is retrieval augmented generation"'
 INPUT=$(mktemp)
 "$PYTHON" -c "

@@ -8,7 +8,7 @@
 # embedrt-x86-64-v3 (AVX2 kernels) and embedrt-x86-64-v4 (AVX-512 kernels). Each is one self-contained file;
 # started as embedrt, the binary replaces itself with the best flavour the machine takes that lies beside it
 # (EMBEDRT_FLAVOUR=v2|v3|v4 overrides). Copy the folder, or only the flavour your machines need.
-# Output: artifacts/publish/RID/. Fails on any AOT or trimming warning. Installs clang and zlib1g-dev with
+# Output: artifacts/publish/RID/ (or $PUBLISH_OUT). Fails on any AOT or trimming warning. Installs clang and zlib1g-dev with
 # apt-get when they are missing (the native link step needs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,15 +28,15 @@ ensure_linux_toolchain() {
 }
 [ "$(uname -s)" = Linux ] && ensure_linux_toolchain
 
-out="artifacts/publish/$rid"
-work="artifacts/obj/publish-$rid"
+out=$(realpath -m "${PUBLISH_OUT:-artifacts/publish/$rid}")
+work="$out.work"
 rm -rf "$out" && mkdir -p "$out" "$work"
 ext=""; [[ $rid == win-* ]] && ext=".exe"
 
 publish() { # instruction set ("" for the RID's default), output file name
   local isa=$1 name=$2 log="$work/$2.log"
   local args=(publish tools/Cli/EmbedRt.Cli.csproj -c Release -r "$rid" -nologo -p:PublishAot=true
-              -o "$work/$name" "-p:NativeIntermediateOutputPath=$PWD/$work/native-$name/")
+              -o "$work/$name" "-p:NativeIntermediateOutputPath=$work/native-$name/")
   [ -n "$isa" ] && args+=("-p:IlcInstructionSet=$isa")
   if ! dotnet "${args[@]}" >"$log" 2>&1; then
     cat "$log" >&2; echo "publish of $name for $rid failed (log: $log)" >&2; exit 1
@@ -61,4 +61,4 @@ else
 fi
 main="$out/embedrt$ext"
 [ -f "$main" ] || main="$out/$(ls "$out" | sort | head -n 1)"
-echo "$PWD/$main"
+echo "$main"

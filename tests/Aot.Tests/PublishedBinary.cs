@@ -19,6 +19,7 @@ public sealed class PublishedBinary
         var script = Path.Combine(RepoRoot, "tools", "publish.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { script, "linux-x64", Flavour }) start.ArgumentList.Add(arg);
+        start.Environment["PUBLISH_OUT"] = Path.Combine(RepoRoot, "artifacts", "test-publish", "linux-x64"); // leave users' artifacts/publish alone
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
