@@ -85,11 +85,11 @@ done
 order=("${VARIANTS[@]}")
 for ((s = 0; s < STARTS; s++)); do
   for v in "${order[@]}"; do COLD[${v%%|*}]+="$(first_vector "$v") "; done
-  order=($(printf '%s\n' "${order[@]}" | tac))
+  mapfile -t order < <(printf '%s\n' "${order[@]}" | tac)
 done
 for ((r = 0; r < ROUNDS; r++)); do
   for v in "${order[@]}"; do THROUGHPUT[${v%%|*}]+="$(run "$v" "$INPUT") "; done
-  order=($(printf '%s\n' "${order[@]}" | tac))
+  mapfile -t order < <(printf '%s\n' "${order[@]}" | tac)
   echo "round $((r + 1))/$ROUNDS done" >&2
 done
 
