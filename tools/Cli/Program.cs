@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmbedRt.Cli.Commands;
+using EmbedRt.Cli.Native;
 
 namespace EmbedRt.Cli;
 
@@ -7,6 +8,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (FlavourLauncher.RunBetterFlavour(args) is int exitCode) return exitCode;
         var root = new RootCommand("embedrt: text embeddings from Hugging Face BERT / XLM-R model folders, no Python, no ONNX")
         {
             TokenizeCommand.Create(),
@@ -15,7 +17,11 @@ internal static class Program
             M3Commands.ColBert(),
             M3Commands.Score(),
             RerankCommand.Create(),
+            InfoCommand.Create(),
+            DownloadCommand.Create(),
         };
+        SharedOptions.AddGlobalOptions(root);
+        InfoCommand.ReplaceVersionAction(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
         {

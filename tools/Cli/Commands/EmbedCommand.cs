@@ -32,7 +32,7 @@ internal static class EmbedCommand
                 Pooling = result.GetValue(pooling) switch { "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, _ => PoolingMode.FromModel },
                 Normalize = !result.GetValue(noNormalize),
             };
-            using var embedder = EmbeddingModel.Load(result.GetValue(shared.Model)!, options);
+            using var embedder = EmbeddingModel.Load(SharedOptions.ResolveModel(result, shared.Model), options);
             var formatter = VectorFormatter.Create(result.GetValue(outputFormat)!, result.GetValue(dimensions), embedder.Dimension, embedder.Normalize);
             var truncated = new TruncatedLines();
             LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.TextOrPair, (round, output) =>

@@ -51,7 +51,7 @@ internal static class M3Commands
         {
             var w = ParseWeights(result.GetValue(weights)!);
             var options = shared.ToEmbeddingOptions(result);
-            using var m3 = BgeM3Model.Load(result.GetValue(shared.Model)!, options);
+            using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, shared.Model), options);
             LinePipeline.Run(result, shared.Common, options.BatchSize, line =>
             {
                 line.ExpectObject("an object with \"query\" and \"passage\"", "query", "passage");
@@ -86,7 +86,7 @@ internal static class M3Commands
         command.SetAction(result => CommandRunner.Run(result, shared.Common, () =>
         {
             var options = shared.ToEmbeddingOptions(result);
-            using var m3 = BgeM3Model.Load(result.GetValue(shared.Model)!, options);
+            using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, shared.Model), options);
             LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.Text, (round, output) =>
             {
                 var texts = round.Select(r => r.Value).ToArray();

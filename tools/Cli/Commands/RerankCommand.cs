@@ -22,7 +22,7 @@ internal static class RerankCommand
         command.SetAction(result => CommandRunner.Run(result, shared.Common, () =>
         {
             var options = shared.ToEmbeddingOptions(result);
-            using var reranker = CrossEncoder.Load(result.GetValue(shared.Model)!, options);
+            using var reranker = CrossEncoder.Load(SharedOptions.ResolveModel(result, shared.Model), options);
             bool rawLogits = result.GetValue(raw);
             LinePipeline.Run(result, shared.Common, options.BatchSize, line =>
             {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EmbedRt.Loader;
+using EmbedRt.Loader.Hub;
 
 namespace EmbedRt.Cli.Commands;
 
@@ -18,9 +20,50 @@ internal static class SharedOptions
 
     public static Option<string> Model() => new("--model")
     {
-        Description = "Model folder in Hugging Face / sentence-transformers layout",
+        Description = "Model folder in Hugging Face / sentence-transformers layout, or a Hugging Face id (ORG/NAME) " +
+            "found in the Hugging Face cache and downloaded into it if missing",
         Required = true,
     };
+
+    /// <summary>--revision, for every command (added once to the root command).</summary>
+    public static Option<string?> Revision { get; } = new("--revision")
+    {
+        Description = "Branch, tag or commit of a Hugging Face model id (default: main)",
+        Recursive = true,
+    };
+
+    /// <summary>--offline, for every command (added once to the root command); HF_HUB_OFFLINE=1 does the same.</summary>
+    public static Option<bool> Offline { get; } = new("--offline")
+    {
+        Description = "Use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)",
+        Recursive = true,
+    };
+
+    public static void AddGlobalOptions(RootCommand root)
+    {
+        root.Options.Add(Revision);
+        root.Options.Add(Offline);
+    }
+
+    /// <summary>
+    /// The folder a --model value names: a folder as given, or a hub id resolved through the Hugging Face cache
+    /// (HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE honoured), with a progress bar on stderr when it
+    /// is a terminal. Every command that loads a model calls this, the server included.
+    /// </summary>
+    public static string ResolveModel(ParseResult result, Option<string> model) => ResolveModel(result, result.GetValue(model)!);
+
+    /// <inheritdoc cref="ResolveModel(ParseResult, Option{string})"/>
+    public static string ResolveModel(ParseResult result, string model)
+    {
+        var options = HubOptions.FromEnvironment();
+        options = options with
+        {
+            Offline = options.Offline || result.GetValue(Offline),
+            Progress = Console.IsErrorRedirected ? null : new DownloadProgressBar(),
+            Warning = message => Console.Error.WriteLine($"embedrt: warning: {message}"),
+        };
+        return ModelSource.Resolve(model, result.GetValue(Revision), options);
+    }
 
     public static Option<int?> MaxLength(string description) =>
         InRange(new Option<int?>("--max-length") { Description = description }, 1, int.MaxValue);

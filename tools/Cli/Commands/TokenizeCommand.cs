@@ -29,7 +29,7 @@ internal static class TokenizeCommand
         command.SetAction(result => CommandRunner.Run(result, common, () =>
         {
             int? limit = result.GetValue(maxLength);
-            var tokenizer = TextTokenizer.Load(result.GetValue(model)!);
+            var tokenizer = TextTokenizer.Load(SharedOptions.ResolveModel(result, model));
             var buffer = new TokenBuffer();
             LinePipeline.Run(result, common, RoundSize, InputParsers.TextOrPair, (round, output) =>
             {

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using EmbedRt.TestKit;
+
+namespace EmbedRt.Hub.Tests;
+
+/// <summary>The CLI's --model ORG/NAME, --offline and download command, against the fake hub, configured as users do: HF_* variables.</summary>
+public sealed class CliHubTests : IDisposable
+{
+    private readonly FakeHub _hub = new(Fixtures.Model("bert-tiny-uncased"));
+    private readonly string _home = Fixtures.TempDirectory("hf-home");
+
+    [Fact]
+    public void Download_then_embed_offline_from_the_cache()
+    {
+        var offlineFirst = Run("{\"text\":\"hi\"}\n", "embed", "--model", FakeHub.Repo, "--offline");
+        Assert.Equal(2, offlineFirst.ExitCode);
+        Assert.Contains("offline", offlineFirst.Stderr);
+        Assert.Contains(FakeHub.Repo, offlineFirst.Stderr);
+
+        var download = Run("", "download", FakeHub.Repo);
+        Assert.Equal(0, download.ExitCode);
+        var folder = download.Stdout.Trim();
+        Assert.Equal(Path.Combine(_home, "hub", "models--test-org--tiny-bert", "snapshots", FakeHub.Commit), folder);
+
+        _hub.Dispose();
+        var offline = Run("\"hello\"\n\"world\"\n", "embed", "--model", FakeHub.Repo, "--offline");
+        Assert.Equal(0, offline.ExitCode);
+        var local = Run("\"hello\"\n\"world\"\n", "embed", "--model", folder);
+        Assert.Equal(local.Stdout, offline.Stdout);
+        Assert.Equal(2, offline.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void Hub_errors_are_one_line_with_exit_code_2()
+    {
+        var missing = Run("\"x\"\n", "embed", "--model", "test-org/missing");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("404", missing.Stderr);
+        Assert.Single(missing.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var revision = Run("\"x\"\n", "tokenize", "--model", FakeHub.Repo, "--revision", "nope");
+        Assert.Equal(2, revision.ExitCode);
+        Assert.Contains("revision not found", revision.Stderr);
+    }
+
+    private (int ExitCode, string Stdout, string Stderr) Run(string stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "embedrt.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var name in new[] { "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_TOKEN_PATH", "XDG_CACHE_HOME" }) start.Environment.Remove(name);
+        start.Environment["HF_HOME"] = _home;
+        start.Environment["HF_ENDPOINT"] = _hub.Endpoint;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) process.Kill(entireProcessTree: true);
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        _hub.Dispose();
+        Directory.Delete(_home, recursive: true);
+    }
+}
