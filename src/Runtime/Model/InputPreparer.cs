@@ -16,7 +16,9 @@ internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding,
 /// </summary>
 internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, bool lowerCase)
 {
-    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt)
+    /// <summary>Prepares inputs under the policy given at construction, or <paramref name="policyOverride"/> for this call.</summary>
+    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
+        LongInputPolicy? policyOverride = null)
     {
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
         int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
@@ -36,7 +38,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                 prepared.Add(new PreparedInput(i, full, promptTokens));
                 continue;
             }
-            switch (policy)
+            switch (policyOverride ?? policy)
             {
                 case LongInputPolicy.Truncate:
                     prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens, Truncated: true));
