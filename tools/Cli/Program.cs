@@ -15,6 +15,7 @@ internal static class Program
             M3Commands.ColBert(),
             M3Commands.Score(),
             RerankCommand.Create(),
+            ServeCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
