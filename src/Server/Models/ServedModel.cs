@@ -133,6 +133,10 @@ internal abstract class ServedModel : IDisposable
         {
             throw ApiException.Invalid($"Input validation error: {e.Message}");
         }
+        catch (Exception e) when (e is not ApiException)
+        {
+            throw new ApiException(ErrorType.Tokenizer, $"Tokenization error: {e.Message}", "tokenization");
+        }
         finally
         {
             timings.Tokenization += Stopwatch.GetElapsedTime(start);

@@ -148,7 +148,7 @@ internal static class TeiRoutes
         var texts = lists.Select(ids =>
         {
             foreach (int id in ids)
-                if (!vocabulary.Contains(id)) throw ApiException.Invalid($"token id {id} is not in the vocabulary", "ids");
+                if (!vocabulary.Contains(id)) throw new ApiException(ErrorType.Tokenizer, $"Tokenization error: token id {id} is not in the vocabulary", "tokenization", "ids");
             return vocabulary.Decode(request.SkipSpecialTokens ? ids.Where(id => !special.Contains(id)) : ids);
         }).ToArray();
         await Responses.WriteAsync(context, texts, ServerJson.Context.StringArray);
