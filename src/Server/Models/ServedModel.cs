@@ -150,11 +150,17 @@ internal abstract class ServedModel : IDisposable
     /// </summary>
     protected TokenEncoding Encode(ModelInput input, bool truncate, string prompt = "", string? pair = null)
     {
-        var encoding = input.Ids is { } ids
-            ? new TokenEncoding(truncate && ids.Length > MaxInputLength ? ids[..MaxInputLength] : ids, new int[Math.Min(ids.Length, truncate ? MaxInputLength : int.MaxValue)])
-            : Tokenizer.Encode(prompt + input.Text, pair, truncate ? MaxInputLength : null);
+        if (input.Ids is { } ids)
+        {
+            if (ids.Length > MaxInputLength && !truncate)
+                throw new ArgumentException($"`inputs` must have less than {MaxInputLength} tokens. Given: {ids.Length}");
+            ids = ids.Length > MaxInputLength ? ids[..MaxInputLength] : ids;
+            return new TokenEncoding(ids, new int[ids.Length]);
+        }
+        // Without truncation, one token past the limit is enough to refuse: a huge text is never tokenized whole.
+        var encoding = Tokenizer.Encode(prompt + input.Text, pair, truncate ? MaxInputLength : MaxInputLength + 1);
         if (encoding.Ids.Length > MaxInputLength)
-            throw new ArgumentException($"`inputs` must have less than {MaxInputLength} tokens. Given: {encoding.Ids.Length}");
+            throw new ArgumentException($"`inputs` must have less than {MaxInputLength} tokens");
         return encoding;
     }
 

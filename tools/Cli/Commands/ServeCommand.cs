@@ -45,15 +45,15 @@ internal static class ServeCommand
         var tokenizationWorkers = new Option<int?>("--tokenization-workers") { Description = "Requests tokenized at once (default: cores)" };
         var threads = SharedOptions.Threads();
         var keep16Bit = SharedOptions.Keep16Bit();
-        var verbose = SharedOptions.Verbose();
+        var common = new CommonOptions();
         var command = new Command("serve",
             "Serve models over HTTP: text-embeddings-inference's routes (/embed, /embed_sparse, /embed_all, /rerank, /similarity, " +
             "/tokenize, /decode, /info, /health, /metrics) and OpenAI's /v1/embeddings, with dynamic batching across clients.")
         {
             models, names, hostname, port, maxConcurrent, maxBatchTokens, maxBatchRequests, maxClientBatch, split, autoTruncate,
-            defaultPrompt, payloadLimit, apiKey, tokenizationWorkers, threads, keep16Bit, verbose,
+            defaultPrompt, payloadLimit, apiKey, tokenizationWorkers, threads, keep16Bit, common.Verbose,
         };
-        command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () => Serve(new ServerOptions
+        command.SetAction(result => CommandRunner.Run(result, common, () => Serve(new ServerOptions
         {
             Models = result.GetValue(models)!,
             ServedModelNames = result.GetValue(names) ?? [],
@@ -75,13 +75,12 @@ internal static class ServeCommand
     }
 
     /// <summary>Runs until Ctrl+C / SIGTERM; a model that fails to load ends the process with the loader's error.</summary>
-    private static async Task<int> Serve(ServerOptions options)
+    private static async Task Serve(ServerOptions options)
     {
         await using var server = await EmbedServer.StartAsync(options);
         var shutdown = server.WaitForShutdownAsync();
         await Task.WhenAny(server.Ready, shutdown);
         if (server.Ready.IsFaulted) await server.Ready;
         await shutdown;
-        return 0;
     }
 }
