@@ -17,7 +17,7 @@ namespace EmbedRt;
 /// float[][] vectors = model.Embed(["你好", "hello"]);
 /// </code>
 /// </example>
-public sealed class EmbeddingModel : IDisposable
+public sealed partial class EmbeddingModel : IDisposable
 {
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
@@ -94,39 +94,10 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null,
         Action<int>? onTruncated = null)
     {
-        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
-        string promptText = ResolvePrompt(promptName, prompt);
-        bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt);
+        var prepared = Prepare(inputs, new PrepareOptions { PromptName = promptName, Prompt = prompt });
         if (onTruncated is not null)
-            foreach (var input in prepared)
-                if (input.Truncated) onTruncated(input.Owner);
-
-        int h = Dimension;
-        var kernels = _loaded.Kernels;
-        var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var vectors = new float[inputs.Count][];
-        var windows = new int[inputs.Count];
-        foreach (var input in prepared) windows[input.Owner]++;
-        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
-        {
-            var input = prepared[index];
-            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-            var vector = vectors[input.Owner] ??= new float[h];
-            if (windows[input.Owner] == 1)
-            {
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, Normalize, vector);
-                return;
-            }
-            // Several windows of one long input: the mean of their (unnormalized) vectors, normalized below.
-            Span<float> pooled = stackalloc float[h];
-            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
-            for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
-        });
-        if (Normalize)
-            for (int i = 0; i < vectors.Length; i++)
-                if (windows[i] > 1) kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
-        return vectors;
+            foreach (int index in prepared.TruncatedInputs) onTruncated(index);
+        return Embed([prepared])[0];
     }
 
     /// <summary>
@@ -135,7 +106,7 @@ public sealed class EmbeddingModel : IDisposable
     /// </summary>
     public int CountTokens(IReadOnlyList<string> texts, string? promptName = null, string? prompt = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = texts.Select(text => (text, (string?)null)).ToArray();
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
         return _preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).Sum(input => input.Encoding.Ids.Length);

@@ -19,6 +19,7 @@ internal static class Program
             RerankCommand.Create(),
             InfoCommand.Create(),
             DownloadCommand.Create(),
+            ServeCommand.Create(),
         };
         SharedOptions.AddGlobalOptions(root);
         InfoCommand.ReplaceVersionAction(root);

@@ -100,7 +100,9 @@ internal sealed class EncoderRunner
             $"the encoder produced a non-finite value ({NonFinite.Describe(hidden[bad])}) for input {members[sequence]}: the weights overflow float32 arithmetic");
     }
 
-    private int Validate(TokenEncoding encoding, int index)
+    /// <summary>Checks one input against the model's limits and tables; returns its length.</summary>
+    /// <exception cref="ArgumentException">The input is empty, too long, or holds an id or type outside the model's tables.</exception>
+    public int Validate(TokenEncoding encoding, int index)
     {
         var config = _encoder.Config;
         if (encoding.Ids.Length == 0) throw new ArgumentException($"input {index} has no tokens");

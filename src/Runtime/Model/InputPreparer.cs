@@ -16,8 +16,11 @@ internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding,
 /// </summary>
 internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, bool lowerCase)
 {
-    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt)
+    /// <summary>Prepares inputs under the policy given at construction, or <paramref name="policyOverride"/> for this call.</summary>
+    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
+        LongInputPolicy? policyOverride = null)
     {
+        var effective = policyOverride ?? policy;
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
         int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
@@ -32,13 +35,13 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             }
             // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
             // never tokenized whole unless its windows are wanted.
-            var encoding = tokenizer.Encode(text, pair, policy == LongInputPolicy.ChunkMean && pair is null ? null : maxLength + 1);
+            var encoding = tokenizer.Encode(text, pair, effective == LongInputPolicy.ChunkMean && pair is null ? null : maxLength + 1);
             if (encoding.Ids.Length <= maxLength)
             {
                 prepared.Add(new PreparedInput(i, encoding, promptTokens));
                 continue;
             }
-            switch (policy)
+            switch (effective)
             {
                 case LongInputPolicy.Truncate:
                     prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens, Truncated: true));
