@@ -53,8 +53,8 @@ public sealed class EmbeddingModel : IDisposable
     /// <summary>Inputs are truncated to this many tokens, special tokens included.</summary>
     public int MaxLength { get; }
 
-    /// <summary>Name of the kernel set running the forward pass.</summary>
-    public string KernelName => _loaded.Kernels.Name;
+    /// <summary>Name of the kernel set (or device) running the forward pass.</summary>
+    public string KernelName => _loaded.Encoder.DeviceName ?? _loaded.Kernels.Name;
 
     /// <summary>Loads a model folder (config.json, safetensors weights, tokenizer files, sentence-transformers files).</summary>
     /// <exception cref="ModelFormatException">A file is missing, malformed or inconsistent; the message names it.</exception>

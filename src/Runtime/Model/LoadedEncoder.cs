@@ -50,7 +50,7 @@ internal sealed class LoadedEncoder : IDisposable
         var kernels = KernelSelection.Create(options.Kernels, threads);
         try
         {
-            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights);
+            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights, options.Device);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch
@@ -76,6 +76,7 @@ internal sealed class LoadedEncoder : IDisposable
 
     public void Dispose()
     {
+        Encoder.Dispose();
         (Kernels as IDisposable)?.Dispose();
         Checkpoint.Dispose();
     }
