@@ -83,7 +83,9 @@ public sealed class DeviceKernels
     /// <summary>Row-wise y = LayerNorm(x + residual)·gamma + beta; <paramref name="residual"/> empty for none; y may alias either.</summary>
     public void AddLayerNorm(ArrayView<float> x, ArrayView<float> residual, ArrayView<float> gamma, ArrayView<float> beta,
         float eps, int rows, int cols, ArrayView<float> y) =>
-        _addLayerNorm(RowConfig(rows), x, residual, residual.Length == 0 ? 0 : 1, gamma, beta, y, new RowShape(rows, cols, eps));
+        // Without a residual, x stands in for it (never read): the CPU simulator cannot even view an empty buffer.
+        _addLayerNorm(RowConfig(rows), x, residual.Length == 0 ? x : residual, residual.Length == 0 ? 0 : 1, gamma, beta, y,
+            new RowShape(rows, cols, eps));
 
     /// <summary>y[t] = LayerNorm(word[ids[t]] + position[positions[t]] + tokenType[typeIds[t]])·gamma + beta for the batch's tokens.</summary>
     public void EmbeddingLayerNorm(DeviceBatch batch, DeviceEmbeddingTable word, ArrayView<float> position, ArrayView<float> tokenType,

@@ -10,11 +10,16 @@ public struct Float4
     public float X, Y, Z, W;
 }
 
-/// <summary>Four 16-bit values loaded as one 8-byte access (ld.global.v4.u16).</summary>
+/// <summary>
+/// Four 16-bit values loaded as one 8-byte access, ld.global.v2.b32 (ILGPU vectorizes 32-bit fields, not 16-bit
+/// ones); little-endian, so element 0 is the low half of <see cref="Low"/>.
+/// </summary>
 public struct Ushort4
 {
-    /// <summary>The four encodings.</summary>
-    public ushort X, Y, Z, W;
+    /// <summary>Elements 0 (low half) and 1.</summary>
+    public uint Low;
+    /// <summary>Elements 2 (low half) and 3.</summary>
+    public uint High;
 }
 
 /// <summary>
@@ -50,7 +55,11 @@ public readonly struct F16Reader : IElementReader<ushort>
     public Float4 Read4(ArrayView<ushort> view, long quad)
     {
         var q = view.Cast<Ushort4>().AsAligned(8)[quad];
-        return new Float4 { X = HalfBits.F16ToFloat(q.X), Y = HalfBits.F16ToFloat(q.Y), Z = HalfBits.F16ToFloat(q.Z), W = HalfBits.F16ToFloat(q.W) };
+        return new Float4
+        {
+            X = HalfBits.F16ToFloat((ushort)q.Low), Y = HalfBits.F16ToFloat((ushort)(q.Low >> 16)),
+            Z = HalfBits.F16ToFloat((ushort)q.High), W = HalfBits.F16ToFloat((ushort)(q.High >> 16)),
+        };
     }
 }
 
@@ -64,7 +73,11 @@ public readonly struct BF16Reader : IElementReader<ushort>
     public Float4 Read4(ArrayView<ushort> view, long quad)
     {
         var q = view.Cast<Ushort4>().AsAligned(8)[quad];
-        return new Float4 { X = HalfBits.BF16ToFloat(q.X), Y = HalfBits.BF16ToFloat(q.Y), Z = HalfBits.BF16ToFloat(q.Z), W = HalfBits.BF16ToFloat(q.W) };
+        return new Float4
+        {
+            X = Interop.IntAsFloat(q.Low << 16), Y = Interop.IntAsFloat(q.Low & 0xFFFF0000u),
+            Z = Interop.IntAsFloat(q.High << 16), W = Interop.IntAsFloat(q.High & 0xFFFF0000u),
+        };
     }
 }
 

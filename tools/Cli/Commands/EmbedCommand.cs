@@ -26,7 +26,7 @@ internal static class EmbedCommand
             "Embed JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}); " +
             "writes one JSON array of floats per line, normalized unless --no-normalize.")
         {
-            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, keep16Bit, verbose,
+            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, keep16Bit, verbose, SharedOptions.Device,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -39,6 +39,7 @@ internal static class EmbedCommand
                 BatchSize = result.GetValue(batchSize),
                 Threads = result.GetValue(threads),
                 Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
+                Device = SharedOptions.ToDevice(result),
             };
             using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
             var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());

@@ -40,7 +40,7 @@ internal static class M3Commands
             "BGE-M3 relevance of JSON Lines {\"query\": ..., \"passage\": ...} from stdin: one object per line with " +
             "dense, lexical, colbert, sparse+dense and colbert+sparse+dense scores (FlagEmbedding's definitions).")
         {
-            model, weights, maxLength, longInputs, batchSize, threads, keep16Bit, verbose,
+            model, weights, maxLength, longInputs, batchSize, threads, keep16Bit, verbose, SharedOptions.Device,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -75,7 +75,7 @@ internal static class M3Commands
     {
         var model = SharedOptions.Model();
         var (maxLength, longInputs, batchSize, threads, keep16Bit, verbose) = CommonOptions();
-        var command = new Command(name, description) { model, maxLength, longInputs, batchSize, threads, keep16Bit, verbose };
+        var command = new Command(name, description) { model, maxLength, longInputs, batchSize, threads, keep16Bit, verbose, SharedOptions.Device };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
             using var m3 = BgeM3Model.Load(result.GetValue(model)!, Options(result, maxLength, longInputs, batchSize, threads, keep16Bit));
@@ -112,6 +112,7 @@ internal static class M3Commands
         LongInputs = SharedOptions.ToPolicy(result.GetValue(longInputs)!),
         BatchSize = result.GetValue(batchSize),
         Threads = result.GetValue(threads),
+        Device = SharedOptions.ToDevice(result),
     };
 
     private static (double, double, double) ParseWeights(string text)

@@ -19,7 +19,7 @@ internal static class RerankCommand
             "Score texts against a query with a cross-encoder (bge-reranker …). Input: JSON Lines {\"query\": ..., \"texts\": [...]}; " +
             "output per line: a JSON array of scores (sigmoid of the logit, or the logit with --raw) in the order of \"texts\".")
         {
-            model, raw, maxLength, batchSize, threads, keep16Bit, verbose,
+            model, raw, maxLength, batchSize, threads, keep16Bit, verbose, SharedOptions.Device,
         };
         command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
         {
@@ -29,6 +29,7 @@ internal static class RerankCommand
                 BatchSize = result.GetValue(batchSize),
                 Threads = result.GetValue(threads),
                 Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
+                Device = SharedOptions.ToDevice(result),
             });
             var requests = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
             {

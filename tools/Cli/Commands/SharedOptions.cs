@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
+using EmbedRt.Devices;
 
 namespace EmbedRt.Cli.Commands;
 
@@ -43,4 +45,31 @@ internal static class SharedOptions
         "chunk-mean" => LongInputPolicy.ChunkMean,
         _ => LongInputPolicy.Truncate,
     };
+
+    /// <summary>--device, one instance shared by every command that runs a model.</summary>
+    public static readonly Option<string> Device = CreateDevice();
+
+    private static Option<string> CreateDevice()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (CUDA when usable, else CPU), cpu, cuda, or cpu-sim (the CUDA kernels on ILGPU's CPU simulator: very slow, for checking them without a GPU)",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "cpu", "cuda", "cpu-sim");
+        return option;
+    }
+
+    /// <summary>
+    /// The device --device names; null for the CPU. ILGPU is reached only where dynamic code runs, so the AOT
+    /// build trims it away: there, auto means the CPU and cuda / cpu-sim are refused.
+    /// </summary>
+    public static IEncoderDevice? ToDevice(ParseResult result)
+    {
+        string value = result.GetValue(Device) ?? "auto";
+        if (value == "cpu") return null;
+        if (RuntimeFeature.IsDynamicCodeSupported) return DeviceSelection.Select(value, result.GetValue<bool>("--verbose"));
+        if (value == "auto") return null;
+        throw new ArgumentException($"--device {value} needs the JIT build of embedrt: ILGPU cannot run under NativeAOT");
+    }
 }
