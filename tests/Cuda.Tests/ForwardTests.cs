@@ -34,7 +34,8 @@ public class ForwardTests
     [InlineData("xlmr-tiny-m3")]
     public void LastHiddenStateAndPoolingMatchReference(string model)
     {
-        var reference = ReferenceCases.Load(model).First(c => c.LastHiddenState is not null && c.InputIds.Length > 4);
+        // The shortest case of more than a few tokens: the simulator costs ~10⁴× native time.
+        var reference = ReferenceCases.Load(model).Where(c => c.LastHiddenState is not null && c.InputIds.Length > 4).MinBy(c => c.InputIds.Length)!;
         var cls = Load(model, PoolingMode.Cls);
         Assert.StartsWith("cpu-sim", cls.KernelName);
         var encoding = new TokenEncoding(reference.InputIds, reference.TokenTypeIds);
@@ -49,7 +50,7 @@ public class ForwardTests
     public void PackedBatchOfSeveralLengthsMatchesTheCpuPath()
     {
         const string model = "bert-tiny-uncased";
-        var cases = ReferenceCases.Load(model).Where(c => c.InputIds.Length > 1).Take(4).ToArray();
+        var cases = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 16).Take(4).ToArray();
         var encodings = cases.Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
         Assert.True(encodings.Select(e => e.Ids.Length).Distinct().Count() > 1, "the batch must mix lengths");
         var gpu = Load(model, PoolingMode.Mean).Embed(encodings);
@@ -84,7 +85,7 @@ public class ForwardTests
     public void RerankerScoresMatchTheCpuPath()
     {
         const string model = "xlmr-tiny-reranker";
-        (string, string)[] pairs = [("what is a panda?", "The giant panda is a bear."), ("hi", "a much longer passage about something else")];
+        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage")];
         using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Threads = 1 });
         using var cpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
         var actual = gpu.Logits(pairs);
