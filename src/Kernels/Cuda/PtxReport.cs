@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using EmbedRt.Kernels.Cuda.Kernels;
 using ILGPU;
+using ILGPU.Runtime;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime.Cuda;
@@ -27,15 +28,22 @@ public static class PtxReport
     /// <summary>The kernels as the GPU launches them, by name.</summary>
     public static IReadOnlyList<(string Name, MethodInfo Method)> Kernels { get; } =
     [
-        ("linear-f32", Generic(typeof(GemmKernel), nameof(GemmKernel.Linear), typeof(GemmTile64), typeof(float), typeof(FloatReader))),
-        ("linear-f16", Generic(typeof(GemmKernel), nameof(GemmKernel.Linear), typeof(GemmTile64), typeof(ushort), typeof(F16Reader))),
-        ("linear-bf16", Generic(typeof(GemmKernel), nameof(GemmKernel.Linear), typeof(GemmTile64), typeof(ushort), typeof(BF16Reader))),
-        ("attention", Generic(typeof(FlashAttentionKernel), nameof(FlashAttentionKernel.Attention), typeof(AttentionTile64))),
-        ("add-layernorm", typeof(LayerNormKernels).GetMethod(nameof(LayerNormKernels.AddLayerNorm))!),
-        ("embedding-layernorm-f32", Generic(typeof(LayerNormKernels), nameof(LayerNormKernels.EmbeddingLayerNorm), typeof(float), typeof(FloatReader))),
-        ("embedding-layernorm-f16", Generic(typeof(LayerNormKernels), nameof(LayerNormKernels.EmbeddingLayerNorm), typeof(ushort), typeof(F16Reader))),
-        ("pool", typeof(PoolKernel).GetMethod(nameof(PoolKernel.Pool))!),
+        ("linear-f32", Method<Linear<float>>(GemmKernel.Linear<GemmTile64, float, FloatReader>)),
+        ("linear-f16", Method<Linear<ushort>>(GemmKernel.Linear<GemmTile64, ushort, F16Reader>)),
+        ("linear-bf16", Method<Linear<ushort>>(GemmKernel.Linear<GemmTile64, ushort, BF16Reader>)),
+        ("attention", Method<Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape>>(FlashAttentionKernel.Attention<AttentionTile64>)),
+        ("add-layernorm", Method<Action<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape>>(LayerNormKernels.AddLayerNorm)),
+        ("embedding-layernorm-f32", Method<Embedding<float>>(LayerNormKernels.EmbeddingLayerNorm<float, FloatReader>)),
+        ("embedding-layernorm-f16", Method<Embedding<ushort>>(LayerNormKernels.EmbeddingLayerNorm<ushort, F16Reader>)),
+        ("pool", Method<Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape>>(PoolKernel.Pool)),
     ];
+
+    private delegate void Linear<T>(ArrayView<float> x, ArrayView<T> weight, ArrayView<float> bias, int hasBias,
+        ArrayView<float> y, GemmShape shape) where T : unmanaged;
+
+    private delegate void Embedding<T>(ArrayView<int> ids, ArrayView<int> positions, ArrayView<int> typeIds, ArrayView<T> word,
+        ArrayView<float> position, ArrayView<float> tokenType, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> y, RowShape shape) where T : unmanaged;
 
     /// <summary>PTX of every kernel for one architecture, by kernel name.</summary>
     public static Dictionary<string, string> Compile(CudaArchitecture architecture, CudaInstructionSet instructionSet)
@@ -62,6 +70,6 @@ public static class PtxReport
         return new PtxSummary(registers, shared, instructions);
     }
 
-    private static MethodInfo Generic(Type type, string name, params Type[] arguments) =>
-        type.GetMethod(name)!.MakeGenericMethod(arguments);
+    /// <summary>The kernel method behind a delegate: generic instantiations without reflection lookups.</summary>
+    private static MethodInfo Method<TDelegate>(TDelegate kernel) where TDelegate : Delegate => kernel.Method;
 }
