@@ -48,7 +48,7 @@ internal static class KernelLab
             Reference.Linear(x, rows, Reference.PrepareLinear(w, b, outF, inF), expected, act);
             using var dw = new DeviceLinear(accelerator, w, b, outF, inF);
             Report($"linear f32 {rows}x{outF}x{inF} {act}", Error(RunLinear(accelerator, kernels, x, rows, dw, act), expected), 1e-4);
-            var halves = w.Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray();
+            var halves = w.Select(v => BitConverter.HalfToUInt16Bits((System.Half)v)).ToArray();
             Reference.Linear(x, rows, Reference.PrepareLinear(halves, HalfFormat.Float16, b, outF, inF), expected, act);
             using var dh = new DeviceLinear(accelerator, halves, HalfFormat.Float16, b, outF, inF);
             Report($"linear f16 {rows}x{outF}x{inF} {act}", Error(RunLinear(accelerator, kernels, x, rows, dh, act), expected), 1e-4);
