@@ -109,6 +109,13 @@ public sealed class EmbeddingModel : IDisposable
         var vectors = new float[inputs.Count][];
         var windows = new int[inputs.Count];
         foreach (var input in prepared) windows[input.Owner]++;
+        // On a device, inputs that pool over all their tokens are pooled there: only their vectors come back.
+        if (_loaded.Encoder.PoolsOnDevice && prepared.All(p => windows[p.Owner] == 1 && (Pooling != PoolingMode.Mean || p.PromptTokens == 0)))
+        {
+            _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, Normalize,
+                (index, vector) => vectors[prepared[index].Owner] = vector.ToArray());
+            return vectors;
+        }
         _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
         {
             var input = prepared[index];
@@ -135,6 +142,12 @@ public sealed class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_loaded.Encoder.PoolsOnDevice)
+        {
+            var results = new float[encodings.Count][];
+            _runner.RunPooled(encodings, Heads.Pooling.ToTokenPooling(Pooling), Normalize, (index, vector) => results[index] = vector.ToArray());
+            return results;
+        }
         var handler = new PoolingHandler(new float[encodings.Count][], _loaded.Kernels, Dimension,
             Heads.Pooling.ToTokenPooling(Pooling), Normalize);
         _runner.Run(encodings, ref handler);

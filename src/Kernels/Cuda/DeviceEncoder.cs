@@ -20,7 +20,7 @@ internal sealed class DeviceEncoder : IDeviceEncoder
     private readonly DeviceEncoderWeights _weights;
     private readonly DeviceBatch _batch;
     private readonly EncoderConfig _config;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _hidden, _qkv, _scratch, _inner;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _hidden, _qkv, _scratch, _inner, _pooled;
     private int _capacity;
 
     public DeviceEncoder(Context context, Accelerator accelerator, string name, EncoderConfig config,
@@ -49,6 +49,27 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public void Forward(PackedBatch batch, ReadOnlySpan<int> positions, Span<float> hidden)
     {
+        RunLayers(batch, positions);
+        int rows = batch.TokenCount * _config.Hidden;
+        _hidden!.View.BaseView.SubView(0, rows).CopyToCPU(hidden[..rows]);
+    }
+
+    public void ForwardPooled(PackedBatch batch, ReadOnlySpan<int> positions, TokenPooling pooling, bool normalize, Span<float> vectors)
+    {
+        RunLayers(batch, positions);
+        int length = batch.Count * _config.Hidden;
+        if (_pooled is null || _pooled.Length < length)
+        {
+            _pooled?.Dispose();
+            _pooled = _accelerator.Allocate1D<float>(Math.Max(length, 2 * (_pooled?.Length ?? 0)));
+        }
+        _kernels.Pool(_hidden!.View.BaseView, _batch, _config.Hidden, pooling, normalize, _pooled.View.BaseView);
+        _pooled.View.BaseView.SubView(0, length).CopyToCPU(vectors[..length]);
+    }
+
+    /// <summary>The layer loop, the CPU Encoder's op for op; leaves the last hidden state in _hidden.</summary>
+    private void RunLayers(PackedBatch batch, ReadOnlySpan<int> positions)
+    {
         int tokens = batch.TokenCount, h = _config.Hidden;
         EnsureTokens(tokens);
         _batch.Upload(batch.Ids, positions, batch.TypeIds, batch.Offsets);
@@ -70,7 +91,6 @@ internal sealed class DeviceEncoder : IDeviceEncoder
             _kernels.Linear(inner, tokens, layer.Output, scratch, Activation.None);
             _kernels.AddLayerNorm(scratch, x, layer.OutputNormGamma, layer.OutputNormBeta, eps, tokens, h, x);
         }
-        x.SubView(0, (long)tokens * h).CopyToCPU(hidden[..(tokens * h)]);
     }
 
     private void EnsureTokens(int tokens)
@@ -86,7 +106,7 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public void Dispose()
     {
-        foreach (var buffer in new[] { _hidden, _qkv, _scratch, _inner }) buffer?.Dispose();
+        foreach (var buffer in new[] { _hidden, _qkv, _scratch, _inner, _pooled }) buffer?.Dispose();
         _batch?.Dispose();
         _weights?.Dispose();
         _accelerator.Dispose();

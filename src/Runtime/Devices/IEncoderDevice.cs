@@ -1,4 +1,5 @@
 using EmbedRt.Batching;
+using EmbedRt.Kernels;
 using EmbedRt.Loader.Safetensors;
 using EmbedRt.Model;
 
@@ -33,4 +34,10 @@ public interface IDeviceEncoder : IDisposable
     /// <paramref name="hidden"/>.
     /// </summary>
     void Forward(PackedBatch batch, ReadOnlySpan<int> positions, Span<float> hidden);
+
+    /// <summary>
+    /// Runs a packed batch and pools each sequence on the device (<see cref="IKernels.Pool"/>'s semantics over all
+    /// its rows): only <paramref name="vectors"/>, [batch.Count, hidden], is copied back.
+    /// </summary>
+    void ForwardPooled(PackedBatch batch, ReadOnlySpan<int> positions, TokenPooling pooling, bool normalize, Span<float> vectors);
 }

@@ -44,6 +44,19 @@ internal sealed class Encoder : IDisposable
 
     public void Dispose() => _device?.Dispose();
 
+    /// <summary>Whether <see cref="ForwardPooled"/> is available: a device pools there and sends back only the vectors.</summary>
+    public bool PoolsOnDevice => _device is not null;
+
+    /// <summary>Runs the encoder on its device and pools every sequence there into <paramref name="vectors"/>, [batch.Count, hidden].</summary>
+    public void ForwardPooled(PackedBatch batch, EncoderWorkspace workspace, TokenPooling pooling, bool normalize, Span<float> vectors)
+    {
+        if (_device is null) throw new InvalidOperationException("pooling on the device needs a device");
+        workspace.EnsureTokens(batch.TokenCount);
+        var positions = workspace.Positions.AsSpan(0, batch.TokenCount);
+        ComputePositions(batch, positions);
+        _device.ForwardPooled(batch, positions, pooling, normalize, vectors);
+    }
+
     /// <summary>Runs the encoder; the last hidden state, [batch.TokenCount, hidden], is left in <see cref="EncoderWorkspace.Hidden"/>.</summary>
     public void Forward(PackedBatch batch, EncoderWorkspace workspace)
     {

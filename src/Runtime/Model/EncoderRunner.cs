@@ -1,4 +1,5 @@
 using EmbedRt.Batching;
+using EmbedRt.Kernels;
 using EmbedRt.Tokenization;
 
 namespace EmbedRt.Model;
@@ -11,6 +12,9 @@ internal interface ISequenceHandler
 
 /// <summary>A handler as a delegate, for callers off the hot path.</summary>
 internal delegate void SequenceHandler(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden);
+
+/// <summary>Receives one input's pooled vector (hidden size values).</summary>
+internal delegate void PooledVectorHandler(int inputIndex, ReadOnlySpan<float> vector);
 
 /// <summary>
 /// Runs many inputs through the encoder: validates them, sorts by length, packs padding-free batches under a
@@ -30,6 +34,7 @@ internal sealed class EncoderRunner
     private int[] _lengths = [];
     private int[] _order = [];
     private long[] _sortKeys = [];
+    private float[] _pooled = [];
 
     public EncoderRunner(Encoder encoder, int batchSize)
     {
@@ -51,17 +56,7 @@ internal sealed class EncoderRunner
         int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
         lock (_lock)
         {
-            if (_lengths.Length < count)
-            {
-                _lengths = new int[count];
-                _order = new int[count];
-                _sortKeys = new long[count];
-            }
-            var lengths = _lengths.AsSpan(0, count);
-            var order = _order.AsSpan(0, count);
-            for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
-            LengthBatcher.SortByLength(lengths, order, _sortKeys);
-
+            var order = SortByLength(encodings, out var lengths);
             for (int start = 0; start < count;)
             {
                 int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
@@ -77,6 +72,47 @@ internal sealed class EncoderRunner
                 start = end;
             }
         }
+    }
+
+    /// <summary>
+    /// Runs the inputs on the encoder's device and pools each there (<see cref="Encoder.PoolsOnDevice"/> must hold):
+    /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
+    /// </summary>
+    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    {
+        int count = encodings.Count, h = _encoder.Config.Hidden;
+        int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
+        lock (_lock)
+        {
+            var order = SortByLength(encodings, out var lengths);
+            for (int start = 0; start < count;)
+            {
+                int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
+                var members = order[start..end];
+                _batch.Pack(encodings, members);
+                if (_pooled.Length < members.Length * h) _pooled = new float[members.Length * h];
+                _encoder.ForwardPooled(_batch, _workspace, pooling, normalize, _pooled);
+                for (int s = 0; s < members.Length; s++) handler(members[s], _pooled.AsSpan(s * h, h));
+                start = end;
+            }
+        }
+    }
+
+    /// <summary>Validates every input and returns the input indices sorted by length (the lengths, by input, in <paramref name="lengths"/>).</summary>
+    private Span<int> SortByLength(IReadOnlyList<TokenEncoding> encodings, out Span<int> lengths)
+    {
+        int count = encodings.Count;
+        if (_lengths.Length < count)
+        {
+            _lengths = new int[count];
+            _order = new int[count];
+            _sortKeys = new long[count];
+        }
+        lengths = _lengths.AsSpan(0, count);
+        var order = _order.AsSpan(0, count);
+        for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
+        LengthBatcher.SortByLength(lengths, order, _sortKeys);
+        return order;
     }
 
     private int Validate(TokenEncoding encoding, int index)
