@@ -52,8 +52,8 @@ public sealed partial class EmbeddingModel : IDisposable
     /// <summary>Inputs are truncated to this many tokens, special tokens included.</summary>
     public int MaxLength { get; }
 
-    /// <summary>Name of the kernel set running the forward pass.</summary>
-    public string KernelName => _loaded.Kernels.Name;
+    /// <summary>Name of the kernel set (or device) running the forward pass.</summary>
+    public string KernelName => _loaded.Encoder.DeviceName ?? _loaded.Kernels.Name;
 
     /// <summary>Loads a model folder (config.json, safetensors weights, tokenizer files, sentence-transformers files).</summary>
     /// <exception cref="ModelFormatException">A file is missing, malformed or inconsistent; the message names it.</exception>
@@ -117,6 +117,12 @@ public sealed partial class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
+        if (_loaded.Encoder.PoolsOnDevice)
+        {
+            var results = new float[encodings.Count][];
+            _runner.RunPooled(encodings, Heads.Pooling.ToTokenPooling(Pooling), Normalize, (index, vector) => results[index] = vector.ToArray());
+            return results;
+        }
         var handler = new PoolingHandler(new float[encodings.Count][], _loaded.Kernels, Dimension,
             Heads.Pooling.ToTokenPooling(Pooling), Normalize);
         _runner.Run(encodings, ref handler);

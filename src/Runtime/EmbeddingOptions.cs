@@ -1,3 +1,5 @@
+using EmbedRt.Devices;
+
 namespace EmbedRt;
 
 /// <summary>How sentence vectors are pooled from the last hidden state.</summary>
@@ -71,4 +73,10 @@ public sealed record EmbeddingOptions
 
     /// <summary>How F16 / BF16 weights are held in memory.</summary>
     public WeightPrecision Weights { get; init; } = WeightPrecision.Float32;
+
+    /// <summary>
+    /// A device that runs the encoder instead of the CPU kernels (e.g. EmbedRt.Cuda's <c>GpuDevice.Cuda()</c>);
+    /// null runs it on the CPU with <see cref="Kernels"/>. Pooling and heads stay on the CPU.
+    /// </summary>
+    public IEncoderDevice? Device { get; init; }
 }

@@ -1,4 +1,5 @@
 using EmbedRt.Batching;
+using EmbedRt.Devices;
 using EmbedRt.Kernels;
 using EmbedRt.Loader.Safetensors;
 
@@ -6,25 +7,55 @@ namespace EmbedRt.Model;
 
 /// <summary>
 /// The BERT / XLM-RoBERTa encoder (post-LayerNorm transformer) over a padding-free packed batch. Every numeric
-/// step goes through <see cref="IKernels"/>, so the same code runs on the reference and on the fast kernels.
+/// step goes through <see cref="IKernels"/>, so the same code runs on the reference and on the fast kernels;
+/// with a device, the same layer loop runs there (weights uploaded once) and only the hidden state comes back.
 /// </summary>
-internal sealed class Encoder
+internal sealed class Encoder : IDisposable
 {
     private readonly EncoderConfig _config;
-    private readonly EncoderWeights _weights;
+    private readonly EncoderWeights _weights = null!;
     private readonly IKernels _kernels;
+    private readonly IDeviceEncoder? _device;
 
-    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision)
+    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision,
+        IEncoderDevice? device = null)
     {
         _config = config;
         _kernels = kernels;
-        _weights = EncoderWeights.Load(checkpoint, config, kernels, precision);
+        if (device is null)
+        {
+            _weights = EncoderWeights.Load(checkpoint, config, kernels, precision);
+            WeightPrefix = _weights.Prefix;
+        }
+        else
+        {
+            WeightPrefix = EncoderWeights.FindPrefix(checkpoint);
+            _device = device.Load(config, checkpoint, WeightPrefix);
+        }
     }
 
     public EncoderConfig Config => _config;
 
     /// <summary>The tensor-name prefix of the encoder's weights ("", "bert.", "roberta." …).</summary>
-    public string WeightPrefix => _weights.Prefix;
+    public string WeightPrefix { get; }
+
+    /// <summary>The device running the forward pass, or null for the CPU kernels.</summary>
+    public string? DeviceName => _device?.Name;
+
+    public void Dispose() => _device?.Dispose();
+
+    /// <summary>Whether <see cref="ForwardPooled"/> is available: a device pools there and sends back only the vectors.</summary>
+    public bool PoolsOnDevice => _device is not null;
+
+    /// <summary>Runs the encoder on its device and pools every sequence there into <paramref name="vectors"/>, [batch.Count, hidden].</summary>
+    public void ForwardPooled(PackedBatch batch, EncoderWorkspace workspace, TokenPooling pooling, bool normalize, Span<float> vectors)
+    {
+        if (_device is null) throw new InvalidOperationException("pooling on the device needs a device");
+        workspace.EnsureTokens(batch.TokenCount);
+        var positions = workspace.Positions.AsSpan(0, batch.TokenCount);
+        ComputePositions(batch, positions);
+        _device.ForwardPooled(batch, positions, pooling, normalize, vectors);
+    }
 
     /// <summary>Runs the encoder; the last hidden state, [batch.TokenCount, hidden], is left in <see cref="EncoderWorkspace.Hidden"/>.</summary>
     public void Forward(PackedBatch batch, EncoderWorkspace workspace)
@@ -38,6 +69,11 @@ internal sealed class Encoder
 
         var positions = workspace.Positions.AsSpan(0, tokens);
         ComputePositions(batch, positions);
+        if (_device is not null)
+        {
+            _device.Forward(batch, positions, hidden);
+            return;
+        }
         var e = _weights.Embeddings;
         _kernels.EmbeddingLayerNorm(batch.Ids, positions, batch.TypeIds, e.Word, e.Position.Span, e.TokenType.Span,
             e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, h, hidden);

@@ -1,6 +1,7 @@
 using EmbedRt.Batching;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Safetensors;
+using EmbedRt.Kernels;
 using EmbedRt.Tokenization;
 
 namespace EmbedRt.Model;
@@ -13,6 +14,9 @@ internal interface ISequenceHandler
 
 /// <summary>A handler as a delegate, for callers off the hot path.</summary>
 internal delegate void SequenceHandler(int inputIndex, ReadOnlySpan<int> ids, ReadOnlySpan<float> hidden);
+
+/// <summary>Receives one input's pooled vector (hidden size values).</summary>
+internal delegate void PooledVectorHandler(int inputIndex, ReadOnlySpan<float> vector);
 
 /// <summary>
 /// Runs many inputs through the encoder: validates them, sorts by length, packs padding-free batches under a
@@ -34,6 +38,7 @@ internal sealed class EncoderRunner
     private int[] _lengths = [];
     private int[] _order = [];
     private long[] _sortKeys = [];
+    private float[] _pooled = [];
 
     /// <summary>A runner over <paramref name="encoder"/>; <paramref name="modelPath"/> (the model folder) is named by errors about its outputs.</summary>
     public EncoderRunner(Encoder encoder, int batchSize, string modelPath)
@@ -57,17 +62,7 @@ internal sealed class EncoderRunner
         int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
         lock (_lock)
         {
-            if (_lengths.Length < count)
-            {
-                _lengths = new int[count];
-                _order = new int[count];
-                _sortKeys = new long[count];
-            }
-            var lengths = _lengths.AsSpan(0, count);
-            var order = _order.AsSpan(0, count);
-            for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
-            LengthBatcher.SortByLength(lengths, order, _sortKeys);
-
+            var order = SortByLength(encodings, out var lengths);
             for (int start = 0; start < count;)
             {
                 int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
@@ -96,8 +91,53 @@ internal sealed class EncoderRunner
         if (bad < 0) return;
         int token = bad / h, sequence = 0;
         while (offsets[sequence + 1] <= token) sequence++;
-        throw new ModelFormatException(_modelPath,
-            $"the encoder produced a non-finite value ({NonFinite.Describe(hidden[bad])}) for input {members[sequence]}: the weights overflow float32 arithmetic");
+        throw NonFiniteOutput(hidden[bad], members[sequence]);
+    }
+
+    private ModelFormatException NonFiniteOutput(float value, int input) => new(_modelPath,
+        $"the encoder produced a non-finite value ({NonFinite.Describe(value)}) for input {input}: the weights overflow float32 arithmetic");
+
+    /// <summary>
+    /// Runs the inputs on the encoder's device and pools each there (<see cref="Encoder.PoolsOnDevice"/> must hold):
+    /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
+    /// </summary>
+    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    {
+        int count = encodings.Count, h = _encoder.Config.Hidden;
+        int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
+        lock (_lock)
+        {
+            var order = SortByLength(encodings, out var lengths);
+            for (int start = 0; start < count;)
+            {
+                int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
+                var members = order[start..end];
+                _batch.Pack(encodings, members);
+                if (_pooled.Length < members.Length * h) _pooled = new float[members.Length * h];
+                _encoder.ForwardPooled(_batch, _workspace, pooling, normalize, _pooled);
+                int bad = NonFinite.IndexOf(_pooled.AsSpan(0, members.Length * h));
+                if (bad >= 0) throw NonFiniteOutput(_pooled[bad], members[bad / h]);
+                for (int s = 0; s < members.Length; s++) handler(members[s], _pooled.AsSpan(s * h, h));
+                start = end;
+            }
+        }
+    }
+
+    /// <summary>Validates every input and returns the input indices sorted by length (the lengths, by input, in <paramref name="lengths"/>).</summary>
+    private Span<int> SortByLength(IReadOnlyList<TokenEncoding> encodings, out Span<int> lengths)
+    {
+        int count = encodings.Count;
+        if (_lengths.Length < count)
+        {
+            _lengths = new int[count];
+            _order = new int[count];
+            _sortKeys = new long[count];
+        }
+        lengths = _lengths.AsSpan(0, count);
+        var order = _order.AsSpan(0, count);
+        for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
+        LengthBatcher.SortByLength(lengths, order, _sortKeys);
+        return order;
     }
 
     /// <summary>Checks one input against the model's limits and tables; returns its length.</summary>

@@ -115,7 +115,7 @@ internal sealed class EncoderWeights
     }
 
     /// <summary>Finds the prefix under which the encoder's tensors are stored; exactly one must exist.</summary>
-    private static string FindPrefix(SafetensorsCheckpoint checkpoint)
+    internal static string FindPrefix(SafetensorsCheckpoint checkpoint)
     {
         var prefixes = checkpoint.Tensors.Keys
             .Where(name => name.EndsWith(WordEmbeddingName, StringComparison.Ordinal))

@@ -57,7 +57,7 @@ internal sealed class LoadedEncoder : IDisposable
             var config = EncoderConfig.From(modelConfig);
             if (tokenizer is PipelineTokenizer pipeline)
                 pipeline.Ids.CheckFits(config.VocabSize, config.TypeVocabSize, Path.Combine(directory, ModelConfig.FileName));
-            var encoder = new Encoder(config, checkpoint, kernels, options.Weights);
+            var encoder = new Encoder(config, checkpoint, kernels, options.Weights, options.Device);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch
@@ -90,6 +90,7 @@ internal sealed class LoadedEncoder : IDisposable
 
     private void ReleaseResources()
     {
+        Encoder.Dispose();
         (Kernels as IDisposable)?.Dispose();
         Checkpoint.Dispose();
     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Hub;
+using EmbedRt.Devices;
 
 namespace EmbedRt.Cli.Commands;
 
@@ -127,6 +129,30 @@ internal static class SharedOptions
         _ => LongInputPolicy.Truncate,
     };
 
+    /// <summary>--device: which device runs the encoder.</summary>
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (CUDA when usable, else CPU), cpu, cuda, or cpu-sim (the CUDA kernels on ILGPU's CPU simulator: very slow, for checking them without a GPU)",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "cpu", "cuda", "cpu-sim");
+        return option;
+    }
+
+    /// <summary>
+    /// The device --device names; null for the CPU. ILGPU is reached only where dynamic code runs, so the AOT
+    /// build trims it away: there, auto means the CPU and cuda / cpu-sim are refused.
+    /// </summary>
+    public static IEncoderDevice? ToDevice(string value, bool verbose)
+    {
+        if (value == "cpu") return null;
+        if (RuntimeFeature.IsDynamicCodeSupported) return DeviceSelection.Select(value, verbose);
+        if (value == "auto") return null;
+        throw new ArgumentException($"--device {value} needs the JIT build of embedrt: ILGPU cannot run under NativeAOT");
+    }
+
     /// <summary>
     /// Parses the option's integer and checks its range; a bad value is reported like any other argument error
     /// (exit 4, one line naming the option).
@@ -183,6 +209,8 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
 
     public Option<bool> Keep16Bit { get; } = SharedOptions.Keep16Bit();
 
+    public Option<string> Device { get; } = SharedOptions.Device();
+
     public CommonOptions Common { get; } = new();
 
     public void AddTo(Command command)
@@ -193,6 +221,7 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         command.Options.Add(BatchSize);
         command.Options.Add(Threads);
         command.Options.Add(Keep16Bit);
+        command.Options.Add(Device);
         Common.AddTo(command);
     }
 
@@ -203,5 +232,6 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         BatchSize = result.GetValue(BatchSize),
         Threads = result.GetValue(Threads),
         Weights = SharedOptions.ToPrecision(result.GetValue(Keep16Bit)),
+        Device = SharedOptions.ToDevice(result.GetValue(Device)!, result.GetValue(Common.Verbose)),
     };
 }

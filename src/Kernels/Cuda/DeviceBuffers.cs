@@ -1,0 +1,174 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace EmbedRt.Kernels.Cuda;
+
+/// <summary>A linear layer on the device: weight [Out, In] as PyTorch stores it, float32 or still 16-bit, and its bias.</summary>
+public sealed class DeviceLinear : IDisposable
+{
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? _floats;
+    private readonly MemoryBuffer1D<ushort, Stride1D.Dense>? _halves;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _bias;
+
+    /// <summary>Uploads float32 weights.</summary>
+    public DeviceLinear(Accelerator accelerator, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        (OutFeatures, InFeatures, HasBias) = (outFeatures, inFeatures, !bias.IsEmpty);
+        _floats = DeviceUpload.Array(accelerator, weight);
+        _bias = DeviceUpload.Array(accelerator, bias);
+    }
+
+    /// <summary>Uploads 16-bit weights as they are: half the device memory and bandwidth, widened inside the GEMM.</summary>
+    public DeviceLinear(Accelerator accelerator, ReadOnlySpan<ushort> weight, HalfFormat format, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        (OutFeatures, InFeatures, HasBias, Format) = (outFeatures, inFeatures, !bias.IsEmpty, format);
+        _halves = DeviceUpload.Array(accelerator, weight);
+        _bias = DeviceUpload.Array(accelerator, bias);
+    }
+
+    /// <summary>Output features.</summary>
+    public int OutFeatures { get; }
+    /// <summary>Input features.</summary>
+    public int InFeatures { get; }
+    /// <summary>Whether a bias is added.</summary>
+    public bool HasBias { get; }
+    /// <summary>The 16-bit encoding, or null for float32.</summary>
+    public HalfFormat? Format { get; }
+    /// <summary>Bytes of weights on the device.</summary>
+    public long WeightBytes => _floats?.LengthInBytes ?? _halves!.LengthInBytes;
+
+    internal ArrayView<float> Floats => _floats!.View;
+    internal ArrayView<ushort> Halves => _halves!.View;
+    internal ArrayView<float> Bias => _bias.View;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _floats?.Dispose();
+        _halves?.Dispose();
+        _bias.Dispose();
+    }
+}
+
+/// <summary>A [Rows, Cols] embedding table on the device, float32 or kept 16-bit.</summary>
+public sealed class DeviceEmbeddingTable : IDisposable
+{
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? _floats;
+    private readonly MemoryBuffer1D<ushort, Stride1D.Dense>? _halves;
+
+    /// <summary>Uploads a host table in the encoding it has.</summary>
+    public DeviceEmbeddingTable(Accelerator accelerator, EmbeddingTable table)
+    {
+        (Rows, Cols, Format) = (table.Rows, table.Cols, table.Format);
+        if (table.Format is null) _floats = DeviceUpload.Array(accelerator, table.Floats.Span);
+        else _halves = DeviceUpload.Array(accelerator, table.Halves.Span);
+    }
+
+    /// <summary>Rows.</summary>
+    public int Rows { get; }
+    /// <summary>Columns.</summary>
+    public int Cols { get; }
+    /// <summary>The 16-bit encoding, or null for float32.</summary>
+    public HalfFormat? Format { get; }
+
+    internal ArrayView<float> Floats => _floats!.View;
+    internal ArrayView<ushort> Halves => _halves!.View;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _floats?.Dispose();
+        _halves?.Dispose();
+    }
+}
+
+/// <summary>
+/// A packed batch on the device: ids, positions, type ids, cumulative offsets, and the attention tile table
+/// ((sequence, first query row) per query tile). Uploaded once per batch into buffers that only grow.
+/// </summary>
+public sealed class DeviceBatch : IDisposable
+{
+    private readonly Accelerator _accelerator;
+    private readonly int _queryTileRows;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _ids, _positions, _typeIds, _offsets, _tiles;
+    private int[] _hostTiles = [];
+
+    /// <summary>A batch whose attention tiles have <paramref name="queryTileRows"/> rows.</summary>
+    public DeviceBatch(Accelerator accelerator, int queryTileRows)
+    {
+        _accelerator = accelerator;
+        _queryTileRows = queryTileRows;
+    }
+
+    /// <summary>Sequences.</summary>
+    public int Count { get; private set; }
+    /// <summary>Tokens.</summary>
+    public int Tokens { get; private set; }
+    /// <summary>Query tiles of the attention launch.</summary>
+    public int QueryTiles { get; private set; }
+
+    internal ArrayView<int> Ids => _ids!.View;
+    internal ArrayView<int> Positions => _positions!.View;
+    internal ArrayView<int> TypeIds => _typeIds!.View;
+    internal ArrayView<int> Offsets => _offsets!.View;
+    internal ArrayView<int> Tiles => _tiles!.View;
+
+    /// <summary>Uploads one batch; <paramref name="offsets"/> has Count + 1 entries starting at 0.</summary>
+    public void Upload(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets)
+    {
+        Count = offsets.Length - 1;
+        Tokens = offsets[^1];
+        if (ids.Length != Tokens || positions.Length != Tokens || typeIds.Length != Tokens)
+            throw new ArgumentException($"a batch of {Tokens} tokens needs as many ids, positions and type ids (got {ids.Length}, {positions.Length}, {typeIds.Length})");
+        int tiles = 0;
+        for (int s = 0; s < Count; s++) tiles += (offsets[s + 1] - offsets[s] + _queryTileRows - 1) / _queryTileRows;
+        if (_hostTiles.Length < 2 * tiles) _hostTiles = new int[2 * tiles];
+        int t = 0;
+        for (int s = 0; s < Count; s++)
+            for (int q = 0; q < offsets[s + 1] - offsets[s]; q += _queryTileRows)
+            {
+                _hostTiles[t++] = s;
+                _hostTiles[t++] = q;
+            }
+        QueryTiles = tiles;
+        Put(ref _ids, ids);
+        Put(ref _positions, positions);
+        Put(ref _typeIds, typeIds);
+        Put(ref _offsets, offsets);
+        Put(ref _tiles, _hostTiles.AsSpan(0, 2 * tiles));
+    }
+
+    private void Put(ref MemoryBuffer1D<int, Stride1D.Dense>? buffer, ReadOnlySpan<int> values)
+    {
+        if (buffer is null || buffer.Length < values.Length)
+        {
+            buffer?.Dispose();
+            buffer = _accelerator.Allocate1D<int>(Math.Max(values.Length, 2 * (buffer?.Length ?? 0)));
+        }
+        if (!values.IsEmpty) buffer.View.BaseView.SubView(0, values.Length).CopyFromCPU(values);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _ids?.Dispose();
+        _positions?.Dispose();
+        _typeIds?.Dispose();
+        _offsets?.Dispose();
+        _tiles?.Dispose();
+    }
+}
+
+/// <summary>Host → device copies into buffers padded to a multiple of 4 elements (whole 16-byte vectors).</summary>
+internal static class DeviceUpload
+{
+    public static MemoryBuffer1D<T, Stride1D.Dense> Array<T>(Accelerator accelerator, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var buffer = accelerator.Allocate1D<T>(Math.Max(4, (values.Length + 3) / 4 * 4));
+        buffer.MemSetToZero();
+        if (!values.IsEmpty) buffer.View.BaseView.SubView(0, values.Length).CopyFromCPU(values);
+        return buffer;
+    }
+}

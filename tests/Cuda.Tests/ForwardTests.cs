@@ -1,0 +1,95 @@
+using EmbedRt.Kernels.Cuda;
+using EmbedRt.M3;
+using EmbedRt.Rerank;
+using EmbedRt.Runtime.Tests.Model;
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Cuda.Tests;
+
+/// <summary>
+/// The whole forward pass on the GPU kernels (ILGPU's CPU simulator) against the float64 references of the
+/// tiny fixture models and against the CPU path: F32, F16 and BF16 checkpoints (kept 16-bit on the device),
+/// BERT and XLM-R, a packed batch of several lengths, the BGE-M3 heads and a reranker.
+/// </summary>
+public class ForwardTests
+{
+    private static readonly Dictionary<string, EmbeddingModel> Models = new();
+
+    private static EmbeddingModel Load(string model, PoolingMode pooling)
+    {
+        lock (Models)
+        {
+            string key = $"{model}|{pooling}";
+            if (!Models.TryGetValue(key, out var loaded))
+                Models[key] = loaded = EmbeddingModel.Load(Fixtures.Model(model),
+                    new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Pooling = pooling, Normalize = false, Threads = 1 });
+            return loaded;
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-tiny-uncased")]
+    [InlineData("bert-tiny-zh")]
+    [InlineData("xlmr-tiny-m3")]
+    public void LastHiddenStateAndPoolingMatchReference(string model)
+    {
+        // The shortest case of more than a few tokens: the simulator costs ~10⁴× native time.
+        var reference = ReferenceCases.Load(model).Where(c => c.LastHiddenState is not null && c.InputIds.Length > 4).MinBy(c => c.InputIds.Length)!;
+        var cls = Load(model, PoolingMode.Cls);
+        Assert.StartsWith("cpu-sim", cls.KernelName);
+        var encoding = new TokenEncoding(reference.InputIds, reference.TokenTypeIds);
+
+        var hidden = cls.LastHiddenState(encoding);
+        double error = Metrics.MaxAbsError(hidden, reference.LastHiddenState!.SelectMany(row => row).ToArray());
+        Assert.True(error <= 1e-4, $"last_hidden_state max abs error {error:E2}");
+        Assert.True(Metrics.Cosine(cls.Embed([encoding])[0], reference.Cls) >= 0.99999);
+    }
+
+    [Fact]
+    public void PackedBatchOfSeveralLengthsMatchesTheCpuPath()
+    {
+        const string model = "bert-tiny-uncased";
+        var cases = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 16).Take(4).ToArray();
+        var encodings = cases.Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
+        Assert.True(encodings.Select(e => e.Ids.Length).Distinct().Count() > 1, "the batch must mix lengths");
+        var gpu = Load(model, PoolingMode.Mean).Embed(encodings);
+        using var cpu = EmbeddingModel.Load(Fixtures.Model(model), new EmbeddingOptions { Pooling = PoolingMode.Mean, Normalize = false, Threads = 1 });
+        var expected = cpu.Embed(encodings);
+        for (int i = 0; i < encodings.Length; i++)
+        {
+            Assert.True(Metrics.MaxAbsError(gpu[i], expected[i]) <= 1e-4, $"input {i}: max abs error {Metrics.MaxAbsError(gpu[i], expected[i]):E2}");
+            Assert.True(Metrics.Cosine(gpu[i], cases[i].Mean) >= 0.99999);
+        }
+    }
+
+    [Fact]
+    public void BgeM3HeadsMatchTheCpuPath()
+    {
+        const string model = "xlmr-tiny-m3";
+        string[] texts = ["hello world", "你好，世界 and more words"];
+        using var gpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Threads = 1 });
+        using var cpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
+        var actual = gpu.Encode(texts);
+        var expected = cpu.Encode(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.True(Metrics.Cosine(actual[i].Dense, expected[i].Dense) >= 0.99999);
+            Assert.True(Metrics.MaxAbsError(actual[i].ColBert.SelectMany(v => v).ToArray(), expected[i].ColBert.SelectMany(v => v).ToArray()) <= 1e-4);
+            foreach (int token in expected[i].Sparse.Keys.Union(actual[i].Sparse.Keys))
+                Assert.Equal(expected[i].Sparse.GetValueOrDefault(token), actual[i].Sparse.GetValueOrDefault(token), 1e-4);
+        }
+    }
+
+    [Fact]
+    public void RerankerScoresMatchTheCpuPath()
+    {
+        const string model = "xlmr-tiny-reranker";
+        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage")];
+        using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Threads = 1 });
+        using var cpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
+        var actual = gpu.Logits(pairs);
+        var expected = cpu.Logits(pairs);
+        for (int i = 0; i < pairs.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
+    }
+}
