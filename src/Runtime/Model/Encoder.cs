@@ -14,11 +14,12 @@ internal sealed class Encoder
     private readonly EncoderWeights _weights;
     private readonly IKernels _kernels;
 
-    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision)
+    public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision,
+        ComputePrecision compute)
     {
         _config = config;
         _kernels = kernels;
-        _weights = EncoderWeights.Load(checkpoint, config, kernels, precision);
+        _weights = EncoderWeights.Load(checkpoint, config, kernels, precision, compute);
     }
 
     public EncoderConfig Config => _config;

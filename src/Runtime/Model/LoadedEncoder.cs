@@ -41,6 +41,8 @@ internal sealed class LoadedEncoder : IDisposable
         if (!System.IO.Directory.Exists(directory))
             throw new ModelFormatException(directory, "model folder not found");
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1, got {threads}");
+        if (!Enum.IsDefined(options.Precision))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Precision, "unknown compute precision");
 
         var modelConfig = ModelConfig.Load(Path.Combine(directory, ModelConfig.FileName));
         var sentenceTransformers = SentenceTransformersConfig.Load(directory);
@@ -50,7 +52,7 @@ internal sealed class LoadedEncoder : IDisposable
         var kernels = KernelSelection.Create(options.Kernels, threads);
         try
         {
-            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights);
+            var encoder = new Encoder(EncoderConfig.From(modelConfig), checkpoint, kernels, options.Weights, options.Precision);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch
