@@ -26,7 +26,7 @@ public interface IKernels
     /// <summary>
     /// <see cref="PrepareLinear(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/> for int8 compute: the weights
     /// are quantized per output channel (<see cref="Int8Quantization"/>), and <see cref="Linear"/> then quantizes
-    /// each row of x the same way, sums the products in int32 and applies scales, bias and activation in float32.
+    /// each row of x (uint8 with a zero point), sums the products in int32 and applies scales, bias and activation in float32.
     /// Kernel sets without int8 kernels throw <see cref="NotSupportedException"/>.
     /// </summary>
     LinearWeights PrepareLinearInt8(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)

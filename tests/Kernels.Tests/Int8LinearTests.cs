@@ -74,8 +74,9 @@ public class Int8LinearTests
     }
 
     /// <summary>
-    /// Integer-valued rows whose largest magnitude is 127 quantize with scale 1 to themselves, so every tier must
-    /// return the exact integer dot products plus bias: catches a wrong +128 offset correction or group layout.
+    /// Integer activations spanning exactly [-100, 155] quantize with scale 1 and zero point 100 to themselves + 100,
+    /// and integer weights whose largest magnitude is 127 with scale 1 to themselves, so every tier must return the
+    /// exact integer dot products plus bias: catches a wrong zero-point correction or byte-group layout.
     /// </summary>
     [Theory]
     [MemberData(nameof(KernelSets.TierData), MemberType = typeof(KernelSets))]
@@ -83,14 +84,10 @@ public class Int8LinearTests
     {
         const int rows = 7, output = 35, input = 21;
         var random = new Random(5);
-        float[] Integers(int count, int cols)
-        {
-            var v = new float[count];
-            for (int i = 0; i < count; i++) v[i] = i % cols == 0 ? (i / cols % 2 == 0 ? 127 : -127) : random.Next(-127, 128);
-            return v;
-        }
-        var x = Integers(rows * input, input);
-        var w = Integers(output * input, input);
+        var x = new float[rows * input];
+        for (int i = 0; i < x.Length; i++) x[i] = (i % input) switch { 0 => -100, 1 => 155, _ => random.Next(-100, 156) };
+        var w = new float[output * input];
+        for (int i = 0; i < w.Length; i++) w[i] = i % input == 0 ? (i / input % 2 == 0 ? 127 : -127) : random.Next(-127, 128);
         var bias = Metrics.Random(output, 6);
         var kernels = KernelSets.Get(tier, 1);
         var y = new float[rows * output];
@@ -124,20 +121,23 @@ public class Int8LinearTests
     [MemberData(nameof(ColumnData))]
     public unsafe void ActivationQuantizerMatchesDefinition(int cols)
     {
-        var x = Metrics.Random(cols, cols);
-        // Values that land exactly on .5 after scaling (max 127 gives inverse 1): ties must go to even.
-        for (int i = 1; i < cols; i += 3) x[i] = (i % 254) - 126.5f;
-        x[0] = 127;
-        var expected = new sbyte[cols];
-        float expectedScale = Int8Quantization.QuantizeRow(x, expected);
+        var x = Metrics.Random(cols, cols, 50);
+        // A range of exactly 255 (inverse 1, zero point 100) and values on .5: ties must go to even.
+        for (int i = 2; i < cols; i += 3) x[i] = (i % 250) - 99.5f;
+        x[0] = -100;
+        if (cols > 1) x[1] = 155;
+        var expected = new byte[cols];
+        var (expectedScale, expectedZero) = Int8Quantization.QuantizeActivationRow(x, expected);
         var bytes = new byte[cols + 3];
         float scale;
+        int zero;
         fixed (float* px = x)
         fixed (byte* pq = bytes)
-            scale = ActivationQuantizer.Row(px, cols, pq, cols + 3);
+            scale = ActivationQuantizer.Row(px, cols, pq, cols + 3, out zero);
         Assert.Equal(expectedScale, scale);
-        for (int i = 0; i < cols; i++) Assert.True(expected[i] + 128 == bytes[i], $"column {i}: {x[i]} → {bytes[i] - 128}, expected {expected[i]}");
-        Assert.All(bytes[cols..], b => Assert.Equal(128, b));
+        Assert.Equal(expectedZero, zero);
+        for (int i = 0; i < cols; i++) Assert.True(expected[i] == bytes[i], $"column {i}: {x[i]} → {bytes[i]}, expected {expected[i]}");
+        Assert.All(bytes[cols..], b => Assert.Equal(zero, b));
     }
 
     [Fact]

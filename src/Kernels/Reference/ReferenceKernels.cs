@@ -57,22 +57,22 @@ public sealed class ReferenceKernels : IKernels
     }
 
     /// <summary>
-    /// The int8 oracle: each row of x quantized like the weights, exact integer dot products, then
+    /// The int8 oracle: each row of x quantized to uint8 with a zero point, exact integer dot products, then
     /// y = act(dot · rowScale · weightScale + b) in double.
     /// </summary>
     private static void LinearInt8(ReadOnlySpan<float> x, int rows, Int8RowMajorLinear w, Span<float> y, Activation activation)
     {
         int n = w.OutFeatures, k = w.InFeatures;
-        var row = new sbyte[k];
+        var row = new byte[k];
         for (int r = 0; r < rows; r++)
         {
-            double rowScale = Int8Quantization.QuantizeRow(x.Slice(r * k, k), row);
+            var (rowScale, zeroPoint) = Int8Quantization.QuantizeActivationRow(x.Slice(r * k, k), row);
             for (int o = 0; o < n; o++)
             {
                 var wr = w.Weight.AsSpan(o * k, k);
                 long dot = 0;
-                for (int i = 0; i < k; i++) dot += row[i] * wr[i];
-                double acc = dot * rowScale * w.Scales[o] + (w.Bias.Length == 0 ? 0 : w.Bias[o]);
+                for (int i = 0; i < k; i++) dot += (row[i] - zeroPoint) * wr[i];
+                double acc = dot * (double)rowScale * w.Scales[o] + (w.Bias.Length == 0 ? 0 : w.Bias[o]);
                 y[r * n + o] = (float)ScalarMath.Activate(acc, activation);
             }
         }

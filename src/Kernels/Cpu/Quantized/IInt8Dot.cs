@@ -6,7 +6,7 @@ namespace EmbedRt.Kernels.Cpu.Quantized;
 
 /// <summary>
 /// One way of computing vpdpbusd's arithmetic: every 32-bit lane accumulates the four products of its unsigned
-/// bytes of a (activations offset by +128) with its signed bytes of b (weights), exactly. The int8 GEMM body is
+/// bytes of a (activations) with its signed bytes of b (weights), exactly. The int8 GEMM body is
 /// written once over this interface, like the float kernels over <see cref="Simd.ISimd{TVec}"/>; each
 /// implementation pairs an integer vector with the float vector of the same lane count for the epilogue.
 /// </summary>
@@ -32,7 +32,10 @@ internal unsafe interface IInt8Dot<TInt, TFloat> where TInt : unmanaged where TF
     /// <summary>accumulator + per lane Σ₄ u8(a) · s8(b).</summary>
     static abstract TInt DotAdd(TInt accumulator, TInt a, TInt b);
 
-    static abstract TInt Subtract(TInt left, TInt right);
+    static abstract TInt Create(int value);
+
+    /// <summary>left − right · factor, lane-wise in int32.</summary>
+    static abstract TInt SubtractProduct(TInt left, TInt right, TInt factor);
 
     static abstract TFloat ToFloat(TInt value);
 }
@@ -59,7 +62,10 @@ internal readonly unsafe struct Vnni256 : IInt8Dot<Vector256<int>, Vector256<flo
         => AvxVnni.MultiplyWideningAndAdd(accumulator, a.AsByte(), b.AsSByte());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Subtract(Vector256<int> left, Vector256<int> right) => left - right;
+    public static Vector256<int> Create(int value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> SubtractProduct(Vector256<int> left, Vector256<int> right, Vector256<int> factor) => left - right * factor;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToFloat(Vector256<int> value) => Vector256.ConvertToSingle(value);
@@ -98,7 +104,10 @@ internal readonly unsafe struct Widened512 : IInt8Dot<Vector512<int>, Vector512<
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> Subtract(Vector512<int> left, Vector512<int> right) => left - right;
+    public static Vector512<int> Create(int value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> SubtractProduct(Vector512<int> left, Vector512<int> right, Vector512<int> factor) => left - right * factor;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ToFloat(Vector512<int> value) => Vector512.ConvertToSingle(value);
@@ -133,7 +142,10 @@ internal readonly unsafe struct Widened256 : IInt8Dot<Vector256<int>, Vector256<
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Subtract(Vector256<int> left, Vector256<int> right) => left - right;
+    public static Vector256<int> Create(int value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> SubtractProduct(Vector256<int> left, Vector256<int> right, Vector256<int> factor) => left - right * factor;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToFloat(Vector256<int> value) => Vector256.ConvertToSingle(value);
@@ -163,7 +175,10 @@ internal readonly unsafe struct Int8Scalar : IInt8Dot<int, float>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Subtract(int left, int right) => left - right;
+    public static int Create(int value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SubtractProduct(int left, int right, int factor) => left - right * factor;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(int value) => value;

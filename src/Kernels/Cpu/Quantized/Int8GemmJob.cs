@@ -39,8 +39,10 @@ internal sealed unsafe class Int8GemmJob<TQ, TInt, TS, TFloat> : ParallelJob, II
     private readonly QuantizeJob _quantize;
     private byte[] _activations = [];
     private float[] _rowScales = [];
+    private int[] _zeroPoints = [];
     private byte* _a;
     private float* _scales;
+    private int* _zeros;
     private float* _y;
     private PackedInt8Linear? _weights;
     private Activation _activation;
@@ -62,15 +64,21 @@ internal sealed unsafe class Int8GemmJob<TQ, TInt, TS, TFloat> : ParallelJob, II
         int lda = weights.PaddedDepth;
         long bytes = (long)rows * lda;
         if (_activations.LongLength < bytes) _activations = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
-        if (_rowScales.Length < rows) _rowScales = GC.AllocateUninitializedArray<float>(rows, pinned: true);
+        if (_rowScales.Length < rows)
+        {
+            _rowScales = GC.AllocateUninitializedArray<float>(rows, pinned: true);
+            _zeroPoints = GC.AllocateUninitializedArray<int>(rows, pinned: true);
+        }
         fixed (byte* a = _activations)
         fixed (float* scales = _rowScales)
+        fixed (int* zeros = _zeroPoints)
         {
-            _quantize.Run(x, rows, weights.InFeatures, a, lda, scales);
+            _quantize.Run(x, rows, weights.InFeatures, a, lda, scales, zeros);
             int workers = (long)rows * weights.OutFeatures * weights.InFeatures < SerialWork ? 1 : _pool.Workers;
             _tiling = new GemmTiling(rows, weights.PanelCount, workers, MaxRowBlock, Rows);
             _a = a;
             _scales = scales;
+            _zeros = zeros;
             _y = y;
             _weights = weights;
             _activation = activation;
@@ -116,26 +124,28 @@ internal sealed unsafe class Int8GemmJob<TQ, TInt, TS, TFloat> : ParallelJob, II
                 float* c = _y + (long)row * n + column;
                 if (columns == nr)
                 {
-                    Int8MicroKernel<TQ, TInt, TS, TFloat>.Tile<TOp>(tileRows, w.Groups, a, lda, _scales + row, b, w, column, c, n);
+                    Int8MicroKernel<TQ, TInt, TS, TFloat>.Tile<TOp>(tileRows, w.Groups, a, lda, _scales + row, _zeros + row, b, w, column, c, n);
                     continue;
                 }
                 // Edge tile: compute the full width in a scratch tile, copy back the part inside y.
-                Int8MicroKernel<TQ, TInt, TS, TFloat>.Tile<TOp>(tileRows, w.Groups, a, lda, _scales + row, b, w, column, edge, nr);
+                Int8MicroKernel<TQ, TInt, TS, TFloat>.Tile<TOp>(tileRows, w.Groups, a, lda, _scales + row, _zeros + row, b, w, column, edge, nr);
                 for (int i = 0; i < tileRows; i++)
                     new ReadOnlySpan<float>(edge + i * nr, columns).CopyTo(new Span<float>(c + (long)i * n, columns));
             }
         }
     }
 
-    /// <summary>Quantizes rows of x into the activation bytes and row scales.</summary>
+    /// <summary>Quantizes rows of x into the activation bytes, row scales and zero points.</summary>
     private sealed class QuantizeJob(WorkerPool pool) : RowChunkJob(pool)
     {
         private float* _x, _scales;
+        private int* _zeros;
         private byte* _q;
         private int _k, _lda;
 
-        public void Run(float* x, int rows, int k, byte* q, int lda, float* scales)
+        public void Run(float* x, int rows, int k, byte* q, int lda, float* scales, int* zeros)
         {
+            _zeros = zeros;
             _x = x;
             _k = k;
             _q = q;
@@ -144,6 +154,7 @@ internal sealed unsafe class Int8GemmJob<TQ, TInt, TS, TFloat> : ParallelJob, II
             RunRows(rows, k);
         }
 
-        protected override void Row(int row) => _scales[row] = ActivationQuantizer.Row(_x + (long)row * _k, _k, _q + (long)row * _lda, _lda);
+        protected override void Row(int row)
+            => _scales[row] = ActivationQuantizer.Row(_x + (long)row * _k, _k, _q + (long)row * _lda, _lda, out _zeros[row]);
     }
 }

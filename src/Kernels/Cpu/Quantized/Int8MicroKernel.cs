@@ -12,8 +12,8 @@ namespace EmbedRt.Kernels.Cpu.Quantized;
 /// (<see cref="PackedInt8Linear"/>). 12 accumulators + 2 weight vectors + 1 broadcast fit the 16 VEX registers
 /// that AVX-VNNI can address. The depth is not blocked: int32 sums stay exact only until they are converted, and
 /// a panel of even 4096 depth values (64 KiB at 256 bits) streams from L2 fast enough for the dot products.
-/// The epilogue subtracts the +128 offset's share, converts to float32 and applies row scale × column scale,
-/// bias and activation.
+/// The epilogue subtracts the row's zero point × column sums (exact, in int32), converts to float32 and applies
+/// row scale × column scale, bias and activation.
 /// </summary>
 internal static unsafe class Int8MicroKernel<TQ, TInt, TS, TFloat>
     where TQ : IInt8Dot<TInt, TFloat> where TS : ISimd<TFloat> where TInt : unmanaged where TFloat : unmanaged
@@ -24,23 +24,23 @@ internal static unsafe class Int8MicroKernel<TQ, TInt, TS, TFloat>
 
     /// <summary>The first <paramref name="rows"/> (1..6) rows of a tile, by the kernel specialized for that height.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile<TOp>(int rows, int groups, byte* a, int lda, float* rowScales, sbyte* b, PackedInt8Linear w, int column,
+    public static void Tile<TOp>(int rows, int groups, byte* a, int lda, float* rowScales, int* zeroPoints, sbyte* b, PackedInt8Linear w, int column,
         float* c, int ldc) where TOp : IVectorOp<TFloat>
     {
         switch (rows)
         {
-            case 6: Tile<TOp, SixRows>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
-            case 5: Tile<TOp, FiveRows>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
-            case 4: Tile<TOp, FourRows>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
-            case 3: Tile<TOp, ThreeRows>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
-            case 2: Tile<TOp, TwoRows>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
-            default: Tile<TOp, OneRow>(groups, a, lda, rowScales, b, w, column, c, ldc); break;
+            case 6: Tile<TOp, SixRows>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
+            case 5: Tile<TOp, FiveRows>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
+            case 4: Tile<TOp, FourRows>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
+            case 3: Tile<TOp, ThreeRows>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
+            case 2: Tile<TOp, TwoRows>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
+            default: Tile<TOp, OneRow>(groups, a, lda, rowScales, zeroPoints, b, w, column, c, ldc); break;
         }
     }
 
-    /// <summary>C[TRows, Columns] = act((A·B − offset sums) · row scale · column scale + bias).</summary>
+    /// <summary>C[TRows, Columns] = act((A·B − zero point · column sums) · row scale · column scale + bias).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TOp, TRows>(int groups, byte* a, int lda, float* rowScales, sbyte* b, PackedInt8Linear w, int column,
+    private static void Tile<TOp, TRows>(int groups, byte* a, int lda, float* rowScales, int* zeroPoints, sbyte* b, PackedInt8Linear w, int column,
         float* c, int ldc) where TOp : IVectorOp<TFloat> where TRows : ITileRows
     {
         int n = TQ.Count, rows = TRows.Value;
@@ -93,24 +93,25 @@ internal static unsafe class Int8MicroKernel<TQ, TInt, TS, TFloat>
             }
             b += 2 * step * n;
         }
-        int* sums = w.OffsetSums + column;
+        int* sums = w.ColumnSums + column;
         float* scales = w.Scales + column, bias = w.Bias + column;
-        StoreRow(c00, c01, rowScales[0], sums, scales, bias, c);
-        if (rows > 1) StoreRow(c10, c11, rowScales[1], sums, scales, bias, c + ldc);
-        if (rows > 2) StoreRow(c20, c21, rowScales[2], sums, scales, bias, c + 2 * ldc);
-        if (rows > 3) StoreRow(c30, c31, rowScales[3], sums, scales, bias, c + 3 * ldc);
-        if (rows > 4) StoreRow(c40, c41, rowScales[4], sums, scales, bias, c + 4 * ldc);
-        if (rows > 5) StoreRow(c50, c51, rowScales[5], sums, scales, bias, c + 5 * ldc);
+        StoreRow(c00, c01, rowScales[0], zeroPoints[0], sums, scales, bias, c);
+        if (rows > 1) StoreRow(c10, c11, rowScales[1], zeroPoints[1], sums, scales, bias, c + ldc);
+        if (rows > 2) StoreRow(c20, c21, rowScales[2], zeroPoints[2], sums, scales, bias, c + 2 * ldc);
+        if (rows > 3) StoreRow(c30, c31, rowScales[3], zeroPoints[3], sums, scales, bias, c + 3 * ldc);
+        if (rows > 4) StoreRow(c40, c41, rowScales[4], zeroPoints[4], sums, scales, bias, c + 4 * ldc);
+        if (rows > 5) StoreRow(c50, c51, rowScales[5], zeroPoints[5], sums, scales, bias, c + 5 * ldc);
         if (typeof(TOp) != typeof(IdentityOp<TS, TFloat>)) MicroKernel<TS, TFloat>.Activate<TOp>(c, ldc, rows);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(TInt v0, TInt v1, float rowScale, int* sums, float* scales, float* bias, float* c)
+    private static void StoreRow(TInt v0, TInt v1, float rowScale, int zeroPoint, int* sums, float* scales, float* bias, float* c)
     {
         int n = TQ.Count;
         TFloat s = TS.Create(rowScale);
-        TFloat y0 = TQ.ToFloat(TQ.Subtract(v0, TQ.Load(sums)));
-        TFloat y1 = TQ.ToFloat(TQ.Subtract(v1, TQ.Load(sums + n)));
+        TInt z = TQ.Create(zeroPoint);
+        TFloat y0 = TQ.ToFloat(TQ.SubtractProduct(v0, TQ.Load(sums), z));
+        TFloat y1 = TQ.ToFloat(TQ.SubtractProduct(v1, TQ.Load(sums + n), z));
         TS.Store(TS.MultiplyAdd(TS.Multiply(y0, s), TS.Load(scales), TS.Load(bias)), c);
         TS.Store(TS.MultiplyAdd(TS.Multiply(y1, s), TS.Load(scales + n), TS.Load(bias + n)), c + n);
     }

@@ -5,24 +5,21 @@ namespace EmbedRt.Kernels.Cpu.Quantized;
 /// channel (<see cref="Int8Quantization"/>), cut into panels of <see cref="PanelWidth"/> output features, each
 /// panel stored as [k / 4][PanelWidth][4] bytes so one vector load gives every column its next four weights
 /// (vpdpbusd's layout). K is padded to a multiple of 4 and the last panel to the full width with zero weights.
-/// Beside the bytes: per column the weight scale, the bias, and 128 · Σ weights, which the kernel subtracts to
-/// undo the +128 that makes activations unsigned.
+/// Beside the bytes: per column the weight scale, the bias, and Σ weights, which the kernel multiplies by a row's
+/// zero point and subtracts (Σ (a − z)·w = Σ a·w − z·Σ w).
 /// </summary>
 internal sealed unsafe class PackedInt8Linear : LinearWeights
 {
     /// <summary>Depth values per 32-bit lane.</summary>
     public const int GroupDepth = 4;
 
-    /// <summary>The offset added to signed activations to make them the unsigned bytes vpdpbusd multiplies.</summary>
-    public const int ActivationOffset = 128;
-
     private readonly sbyte[] _panels;
     private readonly sbyte* _panelPointer;
     private readonly float[] _scales;
     private readonly float[] _bias;
-    private readonly int[] _offsetSums;
+    private readonly int[] _columnSums;
     private readonly float* _scalePointer, _biasPointer;
-    private readonly int* _offsetPointer;
+    private readonly int* _sumPointer;
 
     public PackedInt8Linear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures, int panelWidth)
         : base(outFeatures, inFeatures)
@@ -36,7 +33,7 @@ internal sealed unsafe class PackedInt8Linear : LinearWeights
         var rowScales = Int8Quantization.QuantizeRows(weight, outFeatures, inFeatures, quantized);
         _scales = GC.AllocateArray<float>(columns, pinned: true);
         _bias = GC.AllocateArray<float>(columns, pinned: true);
-        _offsetSums = GC.AllocateArray<int>(columns, pinned: true);
+        _columnSums = GC.AllocateArray<int>(columns, pinned: true);
         rowScales.CopyTo(_scales, 0);
         bias.CopyTo(_bias);
         _panels = GC.AllocateArray<sbyte>(checked(columns * Groups * GroupDepth), pinned: true);
@@ -51,12 +48,12 @@ internal sealed unsafe class PackedInt8Linear : LinearWeights
                 sum += source[i];
                 _panels[panelStart + ((long)(i / GroupDepth) * panelWidth + lane) * GroupDepth + i % GroupDepth] = source[i];
             }
-            _offsetSums[column] = ActivationOffset * sum;
+            _columnSums[column] = sum;
         }
         fixed (sbyte* p = _panels) _panelPointer = p; // all pinned for the arrays' life
         fixed (float* s = _scales) _scalePointer = s;
         fixed (float* b = _bias) _biasPointer = b;
-        fixed (int* o = _offsetSums) _offsetPointer = o;
+        fixed (int* o = _columnSums) _sumPointer = o;
     }
 
     /// <summary>Output features per panel (the micro-kernel's column count).</summary>
@@ -78,6 +75,6 @@ internal sealed unsafe class PackedInt8Linear : LinearWeights
     /// <summary>Bias, padded (zeros when the layer has none).</summary>
     public float* Bias => _biasPointer;
 
-    /// <summary>128 · Σₖ q[column, k] per column, padded.</summary>
-    public int* OffsetSums => _offsetPointer;
+    /// <summary>Σₖ q[column, k] per column, padded.</summary>
+    public int* ColumnSums => _sumPointer;
 }
