@@ -106,9 +106,10 @@ public class CliHeadCommandsTests
         Assert.Equal(2, truncated.StdoutLines.Length);
         Assert.Contains("truncated (line 1)", truncated.Stderr);
 
-        var refused = CliProcess.Run(Lines([longText]), "embed", "--model", model, "--long-inputs", "error");
-        Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("more than the limit", refused.Stderr);
+        var refused = CliProcess.Run(Lines(["short", longText]), "embed", "--model", model, "--long-inputs", "error");
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Single(refused.StderrLines);
+        Assert.Contains("line 2: more than the model's limit", refused.Stderr);
 
         var chunked = CliProcess.Run(Lines([longText]), "embed", "--model", model, "--long-inputs", "chunk-mean");
         Assert.Equal(0, chunked.ExitCode);

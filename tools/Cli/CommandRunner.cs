@@ -1,23 +1,30 @@
+using System.CommandLine;
+using EmbedRt.Cli.Commands;
+using EmbedRt.Cli.Input;
+using EmbedRt.Cli.Output;
 using EmbedRt.Loader;
 
 namespace EmbedRt.Cli;
 
 /// <summary>
-/// Runs a command body and turns every failure into one line on stderr and an exit code;
+/// Runs a command body and turns every failure into one line on stderr and an exit code (the README's table);
 /// the stack trace is printed only with --verbose.
 /// </summary>
 internal static class CommandRunner
 {
+    public const int Success = 0;
     public const int BadModel = 2;
     public const int BadInput = 3;
     public const int BadArgument = 4;
+    public const int OutputFailed = 5;
     public const int InternalError = 70;
 
-    public static int Run(bool verbose, Func<int> body)
+    public static int Run(ParseResult result, CommonOptions common, Action body)
     {
         try
         {
-            return body();
+            body();
+            return Success;
         }
         catch (Exception e)
         {
@@ -25,15 +32,17 @@ internal static class CommandRunner
             {
                 ModelFormatException => (BadModel, e.Message),
                 InputException => (BadInput, e.Message),
+                OutputException => (OutputFailed, e.Message),
                 ArgumentException => (BadArgument, e.Message),
                 IOException or UnauthorizedAccessException => (BadModel, e.Message),
                 _ => (InternalError, $"internal error: {e.GetType().Name}: {e.Message}"),
             };
-            Console.Error.WriteLine($"embedrt: {OneLine(message)}");
-            if (verbose) Console.Error.WriteLine(e);
+            Fail(message);
+            if (result.GetValue(common.Verbose)) Console.Error.WriteLine(e);
             return code;
         }
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    /// <summary>The one stderr line of a failed run.</summary>
+    public static void Fail(string message) => Console.Error.WriteLine($"embedrt: {message.ReplaceLineEndings(" ")}");
 }

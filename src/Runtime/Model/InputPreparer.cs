@@ -30,10 +30,12 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                 text = text.ToLowerInvariant();
                 pair = pair?.ToLowerInvariant();
             }
-            var full = tokenizer.Encode(text, pair);
-            if (full.Ids.Length <= maxLength)
+            // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
+            // never tokenized whole unless its windows are wanted.
+            var encoding = tokenizer.Encode(text, pair, policy == LongInputPolicy.ChunkMean && pair is null ? null : maxLength + 1);
+            if (encoding.Ids.Length <= maxLength)
             {
-                prepared.Add(new PreparedInput(i, full, promptTokens));
+                prepared.Add(new PreparedInput(i, encoding, promptTokens));
                 continue;
             }
             switch (policy)
@@ -42,11 +44,11 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                     prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
-                    throw new ArgumentException($"input {i} has {full.Ids.Length} tokens, more than the limit of {maxLength}");
+                    throw new InputTooLongException(i, maxLength, $"input {i} has more than the limit of {maxLength} tokens");
                 default:
                     if (pair is not null)
-                        throw new ArgumentException($"input {i} is a pair of {full.Ids.Length} tokens, more than the limit of {maxLength}; pairs cannot be chunked");
-                    AddWindows(i, full, promptTokens, prepared);
+                        throw new InputTooLongException(i, maxLength, $"input {i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
+                    AddWindows(i, encoding, promptTokens, prepared);
                     break;
             }
         }

@@ -1,63 +1,49 @@
 using System.CommandLine;
+using EmbedRt.Cli.Input;
+using EmbedRt.Cli.Output;
 
 namespace EmbedRt.Cli.Commands;
 
 /// <summary>embedrt embed: JSON Lines in, one JSON array of floats per input out, in input order.</summary>
 internal static class EmbedCommand
 {
-    /// <summary>Inputs embedded per round, so output streams and memory stays bounded on large inputs.</summary>
-    private const int ChunkSize = 4096;
-
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var shared = new ModelOptions("Max tokens per input, special tokens included (default: the model's max_seq_length)",
+            "Inputs over the max length: truncate (default), error, or chunk-mean (average of windows)");
         var pooling = new Option<string?>("--pooling") { Description = "cls or mean (default: the model's 1_Pooling config)" };
         pooling.AcceptOnlyFromAmong("cls", "mean");
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Do not L2-normalize the vectors" };
-        var maxLength = SharedOptions.MaxLength("Max tokens per input, special tokens included (default: the model's max_seq_length)");
         var promptName = new Option<string?>("--prompt-name") { Description = "A prompt defined in config_sentence_transformers.json (e.g. query)" };
         var prompt = new Option<string?>("--prompt") { Description = "A literal prompt put before every text (e.g. \"query: \")" };
-        var longInputs = SharedOptions.LongInputs();
-        var batchSize = SharedOptions.BatchSize();
-        var threads = SharedOptions.Threads();
-        var keep16Bit = SharedOptions.Keep16Bit();
-        var verbose = SharedOptions.Verbose();
         var command = new Command("embed",
             "Embed JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}); " +
             "writes one JSON array of floats per line, normalized unless --no-normalize.")
         {
-            model, pooling, noNormalize, maxLength, promptName, prompt, longInputs, batchSize, threads, keep16Bit, verbose,
+            pooling, noNormalize, promptName, prompt,
         };
-        command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
+        shared.AddTo(command);
+        command.SetAction(result => CommandRunner.Run(result, shared.Common, () =>
         {
-            var options = new EmbeddingOptions
+            var options = shared.ToEmbeddingOptions(result) with
             {
                 Pooling = result.GetValue(pooling) switch { "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, _ => PoolingMode.FromModel },
                 Normalize = !result.GetValue(noNormalize),
-                MaxLength = result.GetValue(maxLength),
-                LongInputs = SharedOptions.ToPolicy(result.GetValue(longInputs)!),
-                BatchSize = result.GetValue(batchSize),
-                Threads = result.GetValue(threads),
-                Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
             };
-            using var embedder = EmbeddingModel.Load(result.GetValue(model)!, options);
-            var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
-            using var output = new JsonLinesOutput(Console.OpenStandardOutput());
-            var truncatedLines = new List<int>();
-            for (int start = 0; start < inputs.Count; start += ChunkSize)
+            using var embedder = EmbeddingModel.Load(result.GetValue(shared.Model)!, options);
+            var truncated = new TruncatedLines();
+            LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.TextOrPair, (round, output) =>
             {
-                var chunk = inputs.GetRange(start, Math.Min(ChunkSize, inputs.Count - start)).Select(r => (r.Text, r.Pair)).ToArray();
-                int first = start;
-                var vectors = embedder.EmbedPairs(chunk, result.GetValue(promptName), result.GetValue(prompt),
-                    index => truncatedLines.Add(first + index + 1));
+                var inputs = round.Select(r => (r.Value.Text, r.Value.Pair)).ToArray();
+                var vectors = LongInputs.NameLine(round, () =>
+                    embedder.EmbedPairs(inputs, result.GetValue(promptName), result.GetValue(prompt), index => truncated.Add(round[index].Line)));
                 foreach (var vector in vectors)
                 {
                     JsonLinesOutput.WriteFloats(output.Writer, vector);
                     output.EndLine();
                 }
-            }
-            LongInputWarning.Report(truncatedLines, embedder.MaxLength);
-            return 0;
+            });
+            truncated.Report(embedder.MaxLength);
         }));
         return command;
     }

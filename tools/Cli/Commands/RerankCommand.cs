@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EmbedRt.Cli.Input;
+using EmbedRt.Cli.Output;
 using EmbedRt.Rerank;
 
 namespace EmbedRt.Cli.Commands;
@@ -8,41 +10,39 @@ internal static class RerankCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var shared = new ModelOptions("Max tokens per (query, text) pair, special tokens included; longer pairs are cut longest first", null);
         var raw = new Option<bool>("--raw") { Description = "Write raw logits instead of sigmoid scores" };
-        var maxLength = SharedOptions.MaxLength("Max tokens per (query, text) pair, special tokens included; longer pairs are cut longest first");
-        var batchSize = SharedOptions.BatchSize();
-        var threads = SharedOptions.Threads();
-        var keep16Bit = SharedOptions.Keep16Bit();
-        var verbose = SharedOptions.Verbose();
         var command = new Command("rerank",
             "Score texts against a query with a cross-encoder (bge-reranker …). Input: JSON Lines {\"query\": ..., \"texts\": [...]}; " +
             "output per line: a JSON array of scores (sigmoid of the logit, or the logit with --raw) in the order of \"texts\".")
         {
-            model, raw, maxLength, batchSize, threads, keep16Bit, verbose,
+            raw,
         };
-        command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
+        shared.AddTo(command);
+        command.SetAction(result => CommandRunner.Run(result, shared.Common, () =>
         {
-            using var reranker = CrossEncoder.Load(result.GetValue(model)!, new EmbeddingOptions
-            {
-                MaxLength = result.GetValue(maxLength),
-                BatchSize = result.GetValue(batchSize),
-                Threads = result.GetValue(threads),
-                Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
-            });
-            var requests = JsonLinesInput.ReadAll(JsonLinesInput.StandardInput(), line =>
+            var options = shared.ToEmbeddingOptions(result);
+            using var reranker = CrossEncoder.Load(result.GetValue(shared.Model)!, options);
+            bool rawLogits = result.GetValue(raw);
+            LinePipeline.Run(result, shared.Common, options.BatchSize, line =>
             {
                 line.ExpectObject("an object with \"query\" and \"texts\"", "query", "texts");
                 return (Query: line.RequiredString("query"), Texts: line.RequiredStrings("texts"));
-            });
-            using var output = new JsonLinesOutput(Console.OpenStandardOutput());
-            foreach (var (query, texts) in requests)
+            }, (round, output) =>
             {
-                var logits = reranker.Logits(texts.Select(text => (query, text)).ToArray());
-                JsonLinesOutput.WriteFloats(output.Writer, result.GetValue(raw) ? logits : logits.Select(CrossEncoder.Sigmoid).ToArray());
-                output.EndLine();
-            }
-            return 0;
+                // One library call per round: every (query, text) pair of the round in one sorted, packed run.
+                var pairs = round.SelectMany(r => r.Value.Texts.Select(text => (r.Value.Query, text))).ToArray();
+                var logits = reranker.Logits(pairs);
+                int next = 0;
+                foreach (var (_, request) in round)
+                {
+                    var scores = logits.AsSpan(next, request.Texts.Length);
+                    next += scores.Length;
+                    if (!rawLogits) foreach (ref float score in scores) score = CrossEncoder.Sigmoid(score);
+                    JsonLinesOutput.WriteFloats(output.Writer, scores);
+                    output.EndLine();
+                }
+            });
         }));
         return command;
     }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EmbedRt.Cli.Input;
+using EmbedRt.Cli.Output;
 using EmbedRt.Tokenization;
 
 namespace EmbedRt.Cli.Commands;
@@ -9,37 +11,49 @@ namespace EmbedRt.Cli.Commands;
 /// </summary>
 internal static class TokenizeCommand
 {
+    /// <summary>Lines per round: tokenizing is cheap, so rounds are larger than a forward batch.</summary>
+    private const int RoundSize = 256;
+
     public static Command Create()
     {
         var model = SharedOptions.Model();
         var maxLength = SharedOptions.MaxLength("Truncate to at most N tokens, special tokens included (no truncation by default)");
-        var verbose = SharedOptions.Verbose();
+        var common = new CommonOptions();
         var command = new Command("tokenize",
             "Tokenize JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}) exactly like Hugging Face; " +
             "writes {\"ids\": [...], \"type_ids\": [...]} per line.")
         {
-            model, maxLength, verbose,
+            model, maxLength,
         };
-        command.SetAction(result => CommandRunner.Run(result.GetValue(verbose), () =>
+        common.AddTo(command);
+        command.SetAction(result => CommandRunner.Run(result, common, () =>
         {
             int? limit = result.GetValue(maxLength);
-            if (limit is < 1) throw new ArgumentException($"--max-length must be positive, got {limit}");
             var tokenizer = TextTokenizer.Load(result.GetValue(model)!);
-            var inputs = JsonLinesInput.ReadTexts(JsonLinesInput.StandardInput());
-            using var output = new JsonLinesOutput(Console.OpenStandardOutput());
-            foreach (var input in inputs)
+            var buffer = new TokenBuffer();
+            LinePipeline.Run(result, common, RoundSize, InputParsers.TextOrPair, (round, output) =>
             {
-                var encoding = tokenizer.Encode(input.Text, input.Pair, limit);
-                var writer = output.Writer;
-                writer.WriteStartObject();
-                writer.WritePropertyName("ids");
-                JsonLinesOutput.WriteInts(writer, encoding.Ids);
-                writer.WritePropertyName("type_ids");
-                JsonLinesOutput.WriteInts(writer, encoding.TypeIds);
-                writer.WriteEndObject();
-                output.EndLine();
-            }
-            return 0;
+                foreach (var (line, input) in round)
+                {
+                    try
+                    {
+                        if (input.Pair is null) tokenizer.Encode(input.Text, buffer, limit);
+                        else tokenizer.EncodePair(input.Text, input.Pair, buffer, limit);
+                    }
+                    catch (ArgumentOutOfRangeException e) when (e.ParamName == "maxLength")
+                    {
+                        throw new ArgumentException($"--max-length {limit} is less than the special tokens of line {line}: {e.Message}");
+                    }
+                    var writer = output.Writer;
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("ids");
+                    JsonLinesOutput.WriteInts(writer, buffer.Ids);
+                    writer.WritePropertyName("type_ids");
+                    JsonLinesOutput.WriteInts(writer, buffer.TypeIds);
+                    writer.WriteEndObject();
+                    output.EndLine();
+                }
+            });
         }));
         return command;
     }
