@@ -53,6 +53,25 @@ internal static class SharedOptions
 
     public static WeightPrecision ToPrecision(bool keep16Bit) => keep16Bit ? WeightPrecision.Stored : WeightPrecision.Float32;
 
+    public static Option<string> Precision()
+    {
+        var option = new Option<string>("--precision")
+        {
+            Description = "Number format of the encoder's linear layers: fp32 (default), bf16 (half the weight memory), " +
+                          "int8 (a quarter; int8 dot products, about 2× faster on CPUs with VNNI)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        option.AcceptOnlyFromAmong("fp32", "bf16", "int8");
+        return option;
+    }
+
+    public static ComputePrecision ToComputePrecision(string value) => value switch
+    {
+        "bf16" => ComputePrecision.BFloat16,
+        "int8" => ComputePrecision.Int8,
+        _ => ComputePrecision.Float32,
+    };
+
     public static Option<string> LongInputs(string description)
     {
         var option = new Option<string>("--long-inputs") { Description = description, DefaultValueFactory = _ => "truncate" };
@@ -123,6 +142,8 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
 
     public Option<bool> Keep16Bit { get; } = SharedOptions.Keep16Bit();
 
+    public Option<string> Precision { get; } = SharedOptions.Precision();
+
     public CommonOptions Common { get; } = new();
 
     public void AddTo(Command command)
@@ -133,6 +154,7 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         command.Options.Add(BatchSize);
         command.Options.Add(Threads);
         command.Options.Add(Keep16Bit);
+        command.Options.Add(Precision);
         Common.AddTo(command);
     }
 
@@ -143,5 +165,6 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         BatchSize = result.GetValue(BatchSize),
         Threads = result.GetValue(Threads),
         Weights = SharedOptions.ToPrecision(result.GetValue(Keep16Bit)),
+        Precision = SharedOptions.ToComputePrecision(result.GetValue(Precision)!),
     };
 }
