@@ -3,8 +3,10 @@ using EmbedRt.Tokenization.Pipeline;
 namespace EmbedRt.Tokenization.Unicode;
 
 /// <summary>
-/// Unicode NFD (canonical decomposition + canonical ordering) on code points. Needed because .NET's
-/// string.Normalize is a no-op under InvariantGlobalization.
+/// Unicode NFD (canonical decomposition + canonical ordering) on code points, with the Unicode 9.0 data of
+/// unicode-normalization-alignments 0.1.12, which Hugging Face tokenizers uses: characters encoded later are left
+/// as they are, with combining class 0. Also needed because .NET's string.Normalize is a no-op under
+/// InvariantGlobalization.
 /// </summary>
 internal static class CanonicalDecomposition
 {
@@ -23,22 +25,18 @@ internal static class CanonicalDecomposition
             if (trail != 0) output.Add(TrailBase + trail);
             return;
         }
-        int index = codePoint < 0xC0 ? -1 : IndexOf(UnicodeDecompositionData.DecomposedCodePoints, codePoint);
-        if (index < 0)
-        {
-            output.Add(codePoint);
-            return;
-        }
-        var starts = UnicodeDecompositionData.DecompositionStarts;
-        output.AddRange(UnicodeDecompositionData.Decompositions.AsSpan(starts[index], starts[index + 1] - starts[index]));
+        int index = codePoint < 0x10000 && !CharClass.BmpHas(codePoint, CharClass.Bmp.Decomposes)
+            ? -1 : CharClass.IndexOf(UnicodeTables.DecompositionCodePoints, codePoint);
+        if (index < 0) output.Add(codePoint);
+        else CharClass.AppendMapping(UnicodeTables.DecompositionStarts, UnicodeTables.DecompositionTargets, index, output);
     }
 
     /// <summary>Canonical combining class (0 for starters).</summary>
     public static int CombiningClass(int codePoint)
     {
-        if (codePoint < 0x300) return 0;
-        int index = IndexOf(UnicodeDecompositionData.CombiningCodePoints, codePoint);
-        return index < 0 ? 0 : UnicodeDecompositionData.CombiningClasses[index];
+        if (codePoint < 0x10000 && !CharClass.BmpHas(codePoint, CharClass.Bmp.CombiningClass)) return 0;
+        int index = CharClass.IndexOf(UnicodeTables.CombiningClassCodePoints, codePoint);
+        return index < 0 ? 0 : UnicodeTables.CombiningClasses[index];
     }
 
     /// <summary>Canonical ordering: stable sort of each run of non-starters by combining class.</summary>
@@ -59,20 +57,5 @@ internal static class CanonicalDecomposition
             }
             codePoints[j] = moving;
         }
-    }
-
-    /// <summary>Binary search without MemoryExtensions.BinarySearch's boxing of the value.</summary>
-    private static int IndexOf(ReadOnlySpan<int> sorted, int value)
-    {
-        int low = 0, high = sorted.Length - 1;
-        while (low <= high)
-        {
-            int middle = (low + high) >>> 1;
-            int current = sorted[middle];
-            if (current == value) return middle;
-            if (current < value) low = middle + 1;
-            else high = middle - 1;
-        }
-        return -1;
     }
 }

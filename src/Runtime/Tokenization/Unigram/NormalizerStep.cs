@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using EmbedRt.Tokenization.Pipeline;
 using EmbedRt.Tokenization.Unicode;
@@ -60,13 +59,13 @@ internal abstract class NormalizerStep
             MapCodePoints(input, workspace, output, CanonicalDecomposition.Decompose, reorder: true);
     }
 
-    /// <summary>"StripAccents": drops nonspacing marks (meant to follow NFD).</summary>
+    /// <summary>"StripAccents": drops combining marks (Mn, Mc, Me of Unicode 9.0, as tokenizers' is_combining_mark; meant to follow NFD).</summary>
     public sealed class StripAccents : NormalizerStep
     {
         public override void Apply(ReadOnlySpan<char> input, Workspace workspace, GrowableList<char> output) =>
             MapCodePoints(input, workspace, output, static (c, list) =>
             {
-                if (CharClass.Category(c) != UnicodeCategory.NonSpacingMark) list.Add(c);
+                if (!CharClass.IsCombiningMark(c)) list.Add(c);
             }, reorder: false);
     }
 

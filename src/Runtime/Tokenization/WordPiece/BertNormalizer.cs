@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using EmbedRt.Tokenization.Pipeline;
 using EmbedRt.Tokenization.Unicode;
@@ -71,7 +70,7 @@ internal sealed class BertNormalizer(BertNormalizerOptions options)
         var span = output.Span;
         foreach (int c in span)
         {
-            if (c >= 0x300 && CharClass.Category(c) == UnicodeCategory.NonSpacingMark) continue;
+            if (CharClass.IsNonspacingMark(c)) continue;
             span[kept++] = c;
         }
         output.Count = kept;
