@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything once (Release) and runs every test project, then reruns the kernel tests with AVX-512,
-# AVX2 and all hardware intrinsics switched off so each SIMD tier is exercised on any machine.
+# AVX2, AVX-VNNI and all hardware intrinsics switched off so each SIMD tier is exercised on any machine.
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +28,7 @@ done
 kernels=tests/Kernels.Tests/EmbedRt.Kernels.Tests.csproj
 run_tests kernels-no-avx512 "$kernels" DOTNET_EnableAVX512F=0 DOTNET_EnableAVX512=0  # .NET 10 reads the latter
 run_tests kernels-no-avx2 "$kernels" DOTNET_EnableAVX2=0
+run_tests kernels-no-vnni "$kernels" DOTNET_EnableAVXVNNI=0  # int8 on vpmaddwd at 512 and 256 bits
 run_tests kernels-scalar "$kernels" DOTNET_EnableHWIntrinsic=0
 
 passed=0 failed=0 runs=0
@@ -39,7 +40,7 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-expected_runs=$(( $(ls tests/*.Tests/*.csproj | wc -l) + 3 ))
+expected_runs=$(( $(ls tests/*.Tests/*.csproj | wc -l) + 4 ))
 if [ "$runs" -ne "$expected_runs" ]; then
   echo "only $runs of $expected_runs test runs left results"
   failed=$((failed + expected_runs - runs))

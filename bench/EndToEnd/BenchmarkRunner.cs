@@ -22,7 +22,7 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
                              (perCall ? "batch=1 (one input per call)" : $"batch={batch}");
             progress.Report($"{set.Inputs.Count} inputs, {set.TokenCount} tokens");
             var byEngine = MeasureInterleaved(model, set, threads, batch, perCall);
-            double? minCosine = byEngine.Count == 2
+            double? minCosine = byEngine.ContainsKey("ort") && byEngine.ContainsKey("embedrt")
                 ? Pooling.MinCosine(byEngine["ort"].Vectors, byEngine["embedrt"].Vectors) : null;
             var row = new ResultRow(model, set, threads, perCall ? 1 : batch, perCall, byEngine, minCosine);
             progress.Report(Summary(row));
@@ -33,9 +33,9 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
     }
 
     /// <summary>
-    /// Both engines are loaded and warmed up, then timed in blocks ordered A B B A (ORT, EmbedRt, EmbedRt, ORT),
-    /// half the repetitions per block: a drift in the machine's load during the row (a shared machine) then
-    /// weighs on both engines alike instead of on whichever ran second. One engine alone runs one block.
+    /// All engines are loaded and warmed up, then timed in blocks ordered A B … B A (the engine list forward, then
+    /// backward), half the repetitions per block: a drift in the machine's load during the row (a shared machine)
+    /// then weighs on every engine alike instead of on whichever ran last. One engine alone runs one block.
     /// </summary>
     private Dictionary<string, Measurement> MeasureInterleaved(ModelInfo model, InputSet set, int threads, int batch, bool perCall)
     {
@@ -58,8 +58,8 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
             else
             {
                 int first = (options.Repetitions + 1) / 2, second = options.Repetitions - first;
-                foreach (var (name, runs) in new[] { (names[0], first), (names[1], first), (names[1], second), (names[0], second) })
-                    timings[name].Time(runs, options.Repetitions);
+                foreach (var name in names) timings[name].Time(first, options.Repetitions);
+                foreach (var name in Enumerable.Reverse(names)) timings[name].Time(second, options.Repetitions);
             }
             return names.ToDictionary(name => name, name => perCall
                 ? Measurement.Latency(timings[name], set)
@@ -84,14 +84,27 @@ internal sealed class BenchmarkRunner(Options options, Progress progress)
         return plan;
     }
 
+    /// <summary>
+    /// embedrt, embedrt-bf16, embedrt-int8: EmbedRt in that compute precision. ort, ort-sorted, ort-int8,
+    /// ort-int8-sorted: ONNX Runtime on the float32 export or its int8 form (onnx/model-int8.onnx, written by
+    /// tools/onnx2hf quantize), batches in input order or sorted by length.
+    /// </summary>
     private IEmbeddingEngine CreateEngine(string name, ModelInfo model, int threads, int batch)
     {
         progress.Report($"{name}: loading");
-        if (name == "embedrt") return new EmbedRtEngine(model.Directory, threads, batch);
+        if (name.StartsWith("embedrt", StringComparison.Ordinal)) return CreateEmbedRt(name, model, threads, batch);
+        bool int8 = name.Contains("-int8"), sorted = name.EndsWith("-sorted", StringComparison.Ordinal);
         string? optimized = options.OrtOptimizedDirectory is { } dir
-            ? Path.Combine(Directory.CreateDirectory(dir).FullName, $"{model.Name}.ort-optimized.onnx") : null;
-        return new OrtEngine(model.OnnxPath, threads, batch, model.PadId, optimized);
+            ? Path.Combine(Directory.CreateDirectory(dir).FullName, $"{model.Name}.{name}-optimized.onnx") : null;
+        return new OrtEngine(name, int8 ? model.Int8OnnxPath : model.OnnxPath, threads, batch, model.PadId, sorted, optimized);
     }
+
+    public static IEmbeddingEngine CreateEmbedRt(string name, ModelInfo model, int threads, int batch) => name switch
+    {
+        "embedrt-bf16" => new EmbedRtEngine(name, model.Directory, threads, batch, ComputePrecision.BFloat16),
+        "embedrt-int8" => new EmbedRtEngine(name, model.Directory, threads, batch, ComputePrecision.Int8),
+        _ => new EmbedRtEngine(name, model.Directory, threads, batch, ComputePrecision.Float32),
+    };
 
     private static string Summary(ResultRow row)
     {

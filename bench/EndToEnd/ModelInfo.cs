@@ -19,6 +19,9 @@ internal sealed record ModelInfo(
     /// <summary>The model's ONNX export as export_onnx.py writes it.</summary>
     public string OnnxPath => Path.Combine(Directory, "onnx", "model.onnx");
 
+    /// <summary>The dynamically quantized int8 form of <see cref="OnnxPath"/> (tools/onnx2hf quantize).</summary>
+    public string Int8OnnxPath => Path.Combine(Directory, "onnx", "model-int8.onnx");
+
     public static ModelInfo Load(string directory)
     {
         string configPath = Path.Combine(directory, "config.json");

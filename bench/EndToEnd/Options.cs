@@ -15,7 +15,9 @@ internal sealed class Options
           --threads 1,2         intra-op threads, both engines (default 1,2)
           --batch N             batch size of the throughput rows (default 32)
           --latency-sets A,B    sets also run one input per call, batch 1 (default short; 'none' for no such rows)
-          --engines ort,embedrt engines to run (default both; vectors are compared only when both run)
+          --engines ort,embedrt engines to run (default ort,embedrt; vectors of ort and embedrt are compared when both run):
+                                embedrt, embedrt-bf16, embedrt-int8 (compute precision); ort, ort-sorted, ort-int8,
+                                ort-int8-sorted (int8: onnx/model-int8.onnx; sorted: batches by length)
           --warmup N            untimed runs first (default 1)
           --reps N              timed runs per engine, in blocks ORT, EmbedRt, EmbedRt, ORT; medians are reported (default 5)
           --scale F             multiplies the inputs per set: short 256, 128: 128, 512: 32, mixed 128 (default 1)
@@ -23,6 +25,9 @@ internal sealed class Options
           --min-cosine F        agreement threshold; exit code 2 when a row falls below it (default 0.9999)
           --output FILE         markdown result (default bench/results/e2e-<date>.md)
           --ort-optimized DIR   also save ORT's optimized graph per model there (to inspect fusions)
+
+        memory: peak resident memory (VmHWM) of one EmbedRt engine that loads --model and embeds 128 inputs of
+          128 tokens (times --scale): --model DIR --engines embedrt|embedrt-bf16|embedrt-int8 [--threads N] [--batch N]
 
         verify: check engines against a float64 reference written by tools/modelgen/export_onnx.py --reference
           --model DIR --reference FILE [--engines ort,embedrt] [--threads N] [--tolerance 1e-4]
@@ -47,12 +52,15 @@ internal sealed class Options
     public string? Reference { get; private set; }
     public double Tolerance { get; private set; } = 1e-4;
 
+    public static readonly string[] EngineNames =
+        ["ort", "ort-sorted", "ort-int8", "ort-int8-sorted", "embedrt", "embedrt-bf16", "embedrt-int8"];
+
     public static Options Parse(string[] args)
     {
         var options = new Options();
         int i = 0;
         if (args.Length > 0 && !args[0].StartsWith('-')) options.Command = args[i++];
-        if (options.Command is not ("bench" or "verify")) throw new UsageException($"unknown command '{options.Command}'");
+        if (options.Command is not ("bench" or "verify" or "memory")) throw new UsageException($"unknown command '{options.Command}'");
         while (i < args.Length)
         {
             string name = args[i++];
@@ -67,7 +75,7 @@ internal sealed class Options
                 case "--threads": options.Threads = List(value).Select(v => Int(v, name, 1)).ToArray(); break;
                 case "--batch": options.BatchSize = Int(value, name, 1); break;
                 case "--latency-sets": options.LatencySets = value == "none" ? [] : Known(List(value), InputSets.Names, name); break;
-                case "--engines": options.Engines = Known(List(value), ["ort", "embedrt"], name); break;
+                case "--engines": options.Engines = Known(List(value), EngineNames, name); break;
                 case "--warmup": options.Warmup = Int(value, name, 0); break;
                 case "--reps": options.Repetitions = Int(value, name, 1); break;
                 case "--scale": options.Scale = Double(value, name); break;
@@ -81,6 +89,7 @@ internal sealed class Options
                 default: throw new UsageException($"unknown option {name}");
             }
         }
+        if (options.Command == "memory" && options.Model is null) throw new UsageException("memory needs --model");
         if (options.Command == "verify" && (options.Model is null || options.Reference is null))
             throw new UsageException("verify needs --model and --reference");
         return options;

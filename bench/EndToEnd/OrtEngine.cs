@@ -6,7 +6,9 @@ namespace EmbedRt.Bench.EndToEnd;
 /// <summary>
 /// ONNX Runtime the way fastembed / TEI-ONNX drive it: inputs in order, cut into batches, each padded to its
 /// longest input with attention_mask, full graph optimization, intra-op threads as given, one inter-op thread;
-/// last_hidden_state mean-pooled over the mask and L2-normalized.
+/// last_hidden_state mean-pooled over the mask and L2-normalized. With <c>sortByLength</c>, inputs are batched in
+/// order of length as sentence-transformers' encode does (results returned in input order), so batches carry
+/// little padding: the peer's strongest setup.
 /// </summary>
 internal sealed class OrtEngine : IEmbeddingEngine
 {
@@ -18,8 +20,12 @@ internal sealed class OrtEngine : IEmbeddingEngine
     private readonly int _batchSize;
     private readonly int _padId;
 
-    public OrtEngine(string onnxPath, int threads, int batchSize, int padId, string? optimizedModelPath = null)
+    private readonly bool _sortByLength;
+
+    public OrtEngine(string name, string onnxPath, int threads, int batchSize, int padId, bool sortByLength, string? optimizedModelPath = null)
     {
+        Name = name;
+        _sortByLength = sortByLength;
         if (!File.Exists(onnxPath)) throw new FileNotFoundException($"ONNX model not found: {onnxPath}", onnxPath);
         using var options = new SessionOptions
         {
@@ -34,17 +40,20 @@ internal sealed class OrtEngine : IEmbeddingEngine
         _padId = padId;
     }
 
-    public string Name => "ort";
+    public string Name { get; }
 
     public float[][] Embed(IReadOnlyList<TokenEncoding> inputs)
     {
         var result = new float[inputs.Count][];
+        var order = Enumerable.Range(0, inputs.Count).ToArray();
+        if (_sortByLength) order = [.. order.OrderByDescending(i => inputs[i].Ids.Length)];
         for (int start = 0; start < inputs.Count; start += _batchSize)
         {
             int count = Math.Min(_batchSize, inputs.Count - start);
-            var batch = Slice(inputs, start, count);
+            var batch = new TokenEncoding[count];
+            for (int i = 0; i < count; i++) batch[i] = inputs[order[start + i]];
             RunPadded(batch, (index, sequence, hidden) =>
-                result[start + index] = Pooling.MeanNormalized(sequence, batch[index].Ids.Length, hidden));
+                result[order[start + index]] = Pooling.MeanNormalized(sequence, batch[index].Ids.Length, hidden));
         }
         return result;
     }
@@ -93,13 +102,6 @@ internal sealed class OrtEngine : IEmbeddingEngine
         var data = output.GetTensorDataAsSpan<float>();
         for (int b = 0; b < batch.Count; b++)
             handle(b, data.Slice(b * maxLength * hidden, maxLength * hidden), hidden);
-    }
-
-    private static TokenEncoding[] Slice(IReadOnlyList<TokenEncoding> inputs, int start, int count)
-    {
-        var slice = new TokenEncoding[count];
-        for (int i = 0; i < count; i++) slice[i] = inputs[start + i];
-        return slice;
     }
 
     public void Dispose()

@@ -16,6 +16,7 @@ catch (UsageException e)
 try
 {
     if (options.Command == "verify") return new ReferenceCheck(options, progress).Run() ? 0 : 1;
+    if (options.Command == "memory") return new MemoryCheck(options, progress).Run();
 
     var started = DateTime.UtcNow;
     string loadAverage = MachineInfo.LoadAverage();

@@ -67,7 +67,39 @@ internal static class ReportWriter
                  $"{(row.Speedup is { } s ? F(s, 2) + "×" : "—")} | {F(row.MinCosine, 6)} |");
         }
         Line();
+        if (rows.Any(r => r.ByEngine.Keys.Any(k => k is not ("ort" or "embedrt")))) AllEngines(rows, Line);
         return md.ToString();
+    }
+
+    /// <summary>
+    /// Every engine of every row, with its throughput as a ratio to EmbedRt float32 and to the peers' strongest
+    /// setups (ONNX Runtime float32 and int8 with length-sorted batches), and its vectors' worst cosine to EmbedRt float32's.
+    /// </summary>
+    private static void AllEngines(IReadOnlyList<ResultRow> rows, Action<string> line)
+    {
+        line("## All engines");
+        line("");
+        line("embedrt-bf16 / embedrt-int8: EmbedRt with bf16 / int8 compute; ort-int8: ONNX Runtime on the int8 ONNX");
+        line("(DynamicQuantizeMatMul, tools/onnx2hf quantize); -sorted: ONNX Runtime batches sorted by length (what");
+        line("sentence-transformers' encode does: the fair peer); without -sorted: batches in input order (what");
+        line("fastembed-style callers get). Ratios are throughput over the named engine's in the same row (ABBA-timed).");
+        line("");
+        line("| model | set | threads | batch | engine | seq/s | tok/s | latency p50 ms | × embedrt | × ort-sorted | × ort-int8-sorted | min cos vs embedrt |");
+        line("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            row.ByEngine.TryGetValue("embedrt", out var float32);
+            foreach (var (name, m) in row.ByEngine)
+            {
+                string Ratio(string baseline) => row.ByEngine.TryGetValue(baseline, out var b) && baseline != name
+                    ? F(m.SequencesPerSecond / b.SequencesPerSecond, 2) + "×" : "—";
+                double? cosine = float32 is not null && name != "embedrt" ? Pooling.MinCosine(m.Vectors, float32.Vectors) : null;
+                line($"| {row.Model.Name} | {row.Set.Name} | {row.Threads} | {row.BatchSize} | {name} | {F(m.SequencesPerSecond, 1)} | " +
+                     $"{F(m.TokensPerSecond, 0)} | {F(m.MedianLatencyMs, 2)} | {Ratio("embedrt")} | {Ratio("ort-sorted")} | " +
+                     $"{Ratio("ort-int8-sorted")} | {F(cosine, 6)} |");
+            }
+        }
+        line("");
     }
 
     private static string LatencyCell(Measurement? m) =>

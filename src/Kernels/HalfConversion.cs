@@ -21,6 +21,20 @@ public static unsafe class HalfConversion
     /// <summary>2^112: rescales a half's exponent field, placed in a float's, from bias 15 to bias 127.</summary>
     private const float HalfExponentRescale = 5.1922968585348276e33f;
 
+    /// <summary>
+    /// Rounds float32 values to bfloat16, to nearest with ties to even (as torch's .to(bfloat16)); NaN stays a quiet NaN.
+    /// </summary>
+    public static void NarrowToBFloat16(ReadOnlySpan<float> source, Span<ushort> destination)
+    {
+        if (destination.Length < source.Length)
+            throw new ArgumentException($"destination has {destination.Length} values, needs {source.Length}", nameof(destination));
+        for (int i = 0; i < source.Length; i++)
+        {
+            uint bits = BitConverter.SingleToUInt32Bits(source[i]);
+            destination[i] = float.IsNaN(source[i]) ? (ushort)((bits >> 16) | 0x40) : (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+        }
+    }
+
     /// <summary>Widens <paramref name="source"/> into the first source.Length floats of <paramref name="destination"/>.</summary>
     public static void Widen(ReadOnlySpan<ushort> source, HalfFormat format, Span<float> destination)
     {

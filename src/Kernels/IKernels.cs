@@ -23,6 +23,15 @@ public interface IKernels
     /// </summary>
     LinearWeights PrepareLinear(ReadOnlySpan<ushort> weight, HalfFormat format, ReadOnlySpan<float> bias, int outFeatures, int inFeatures);
 
+    /// <summary>
+    /// <see cref="PrepareLinear(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/> for int8 compute: the weights
+    /// are quantized per output channel (<see cref="Int8Quantization"/>), and <see cref="Linear"/> then quantizes
+    /// each row of x (uint8 with a zero point), sums the products in int32 and applies scales, bias and activation in float32.
+    /// Kernel sets without int8 kernels throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    LinearWeights PrepareLinearInt8(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+        => throw new NotSupportedException($"the {Name} kernel set has no int8 linear layers");
+
     /// <summary>y[rows, out] = act(x[rows, in] · Wᵀ + b).</summary>
     void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation);
 

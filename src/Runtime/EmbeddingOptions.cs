@@ -46,6 +46,23 @@ public enum WeightPrecision
     Stored,
 }
 
+/// <summary>The number format the encoder's linear layers compute in (attention, LayerNorm and softmax stay float32).</summary>
+public enum ComputePrecision
+{
+    /// <summary>float32 weights and arithmetic (16-bit checkpoints follow <see cref="EmbeddingOptions.Weights"/>).</summary>
+    Float32,
+    /// <summary>
+    /// bfloat16 weights in the linear layers (rounded to nearest at load, half the memory; F16 checkpoints keep F16),
+    /// widened to float32 inside the GEMM with float32 accumulation.
+    /// </summary>
+    BFloat16,
+    /// <summary>
+    /// int8 weights in the linear layers, quantized per output channel (a quarter of the memory), activations
+    /// quantized per token row at every layer, int32 accumulation, float32 scaling, bias and activation.
+    /// </summary>
+    Int8,
+}
+
 /// <summary>Options of <see cref="EmbeddingModel.Load"/>.</summary>
 public sealed record EmbeddingOptions
 {
@@ -79,4 +96,7 @@ public sealed record EmbeddingOptions
     /// null runs it on the CPU with <see cref="Kernels"/>. Pooling and heads stay on the CPU.
     /// </summary>
     public IEncoderDevice? Device { get; init; }
+
+    /// <summary>The number format of the encoder's linear layers.</summary>
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Float32;
 }

@@ -1,12 +1,15 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EmbedRt.Kernels.Cpu.Gemm;
+using EmbedRt.Kernels.Cpu.Quantized;
 using EmbedRt.Kernels.Cpu.Simd;
 using EmbedRt.Kernels.Cpu.Threading;
 
 namespace EmbedRt.Kernels.Cpu;
 
 /// <summary>
-/// Fast CPU kernels: packed-weight GEMM with a register-blocked FMA micro-kernel and fused epilogue,
+/// Fast CPU kernels: packed-weight GEMM with a register-blocked FMA micro-kernel and fused epilogue (and an
+/// int8 one on integer dot products, <see cref="Int8Kernel"/>),
 /// flash-style attention, fused add + LayerNorm, fused embedding gather + LayerNorm, fused pooling + L2
 /// normalization, vectorized activations. Every kernel body is written once over
 /// <see cref="ISimd{TVec}"/>; the width is chosen here, once, from what the hardware accelerates
@@ -22,6 +25,7 @@ public sealed class CpuKernels : IKernels, IDisposable
     private readonly TieredKernels<Simd256, Vector256<float>>? _v256;
     private readonly TieredKernels<SimdScalar, float>? _scalar;
     private readonly int _panelWidth;
+    private readonly IInt8Gemm _int8;
 
     /// <summary>Creates kernels at <see cref="BestTier"/> using <paramref name="threads"/> threads.</summary>
     public CpuKernels(int threads) : this(threads, BestTier)
@@ -58,7 +62,21 @@ public sealed class CpuKernels : IKernels, IDisposable
                 Name = "cpu-scalar";
                 break;
         }
+        _int8 = Int8GemmFor(tier, _pool);
     }
+
+    /// <summary>
+    /// The int8 GEMM for a tier: AVX-VNNI's 256-bit vpdpbusd wherever the CPU has it, at either vector tier (it
+    /// does four multiply-adds per 32-bit lane, twice a 512-bit FMA's float work per instruction; .NET has no
+    /// 512-bit VNNI intrinsic), else widening vpmaddwd at the tier's width, else scalar.
+    /// </summary>
+    private static IInt8Gemm Int8GemmFor(CpuTier tier, WorkerPool pool) => tier switch
+    {
+        >= CpuTier.Vector256 when AvxVnni.IsSupported => new Int8GemmJob<Vnni256, Vector256<int>, Simd256, Vector256<float>>(pool),
+        CpuTier.Vector512 when Avx512BW.IsSupported => new Int8GemmJob<Widened512, Vector512<int>, Simd512, Vector512<float>>(pool),
+        >= CpuTier.Vector256 when Avx2.IsSupported => new Int8GemmJob<Widened256, Vector256<int>, Simd256, Vector256<float>>(pool),
+        _ => new Int8GemmJob<Int8Scalar, int, SimdScalar, float>(pool),
+    };
 
     /// <summary>The widest tier this process can run: Vector512, then Vector256, then scalar.</summary>
     public static CpuTier BestTier =>
@@ -74,6 +92,9 @@ public sealed class CpuKernels : IKernels, IDisposable
 
     /// <inheritdoc />
     public string Name { get; }
+
+    /// <summary>The instructions int8 linear layers run on: "avx-vnni", "avx512bw", "avx2" or "scalar".</summary>
+    public string Int8Kernel => _int8.Name;
 
     /// <inheritdoc />
     public LinearWeights PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
@@ -91,8 +112,20 @@ public sealed class CpuKernels : IKernels, IDisposable
     }
 
     /// <inheritdoc />
+    public LinearWeights PrepareLinearInt8(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        return new PackedInt8Linear(weight, bias, outFeatures, inFeatures, _int8.PanelWidth);
+    }
+
+    /// <inheritdoc />
     public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
     {
+        if (weights is PackedInt8Linear int8 && int8.PanelWidth == _int8.PanelWidth)
+        {
+            LinearInt8(x, rows, int8, y, activation);
+            return;
+        }
         if (weights is not PackedLinear packed || packed.PanelWidth != _panelWidth)
             throw new ArgumentException($"weights were not prepared by a {Name} kernel set", nameof(weights));
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -104,6 +137,20 @@ public sealed class CpuKernels : IKernels, IDisposable
             if (_v512 is not null) _v512.Linear(x, rows, packed, y, activation);
             else if (_v256 is not null) _v256.Linear(x, rows, packed, y, activation);
             else _scalar!.Linear(x, rows, packed, y, activation);
+        }
+    }
+
+    private unsafe void LinearInt8(ReadOnlySpan<float> x, int rows, PackedInt8Linear weights, Span<float> y, Activation activation)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        RequireLength(x.Length, (long)rows * weights.InFeatures, nameof(x));
+        RequireLength(y.Length, (long)rows * weights.OutFeatures, nameof(y));
+        RequireActivation(activation);
+        lock (_gate)
+        {
+            fixed (float* px = x)
+            fixed (float* py = y)
+                _int8.Run(px, rows, weights, py, activation);
         }
     }
 

@@ -25,8 +25,22 @@ public sealed class ReferenceKernels : IKernels
     }
 
     /// <inheritdoc />
+    public LinearWeights PrepareLinearInt8(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+    {
+        KernelChecks.LinearShapes(weight.Length, bias.Length, outFeatures, inFeatures);
+        var quantized = new sbyte[weight.Length];
+        var scales = Int8Quantization.QuantizeRows(weight, outFeatures, inFeatures, quantized);
+        return new Int8RowMajorLinear(quantized, scales, bias.ToArray(), outFeatures, inFeatures);
+    }
+
+    /// <inheritdoc />
     public void Linear(ReadOnlySpan<float> x, int rows, LinearWeights weights, Span<float> y, Activation activation)
     {
+        if (weights is Int8RowMajorLinear int8)
+        {
+            LinearInt8(x, rows, int8, y, activation);
+            return;
+        }
         var w = (RowMajorLinear)weights;
         int n = w.OutFeatures, k = w.InFeatures;
         for (int r = 0; r < rows; r++)
@@ -37,6 +51,28 @@ public sealed class ReferenceKernels : IKernels
                 var wr = w.Weight.AsSpan(o * k, k);
                 double acc = w.Bias.Length == 0 ? 0 : w.Bias[o];
                 for (int i = 0; i < k; i++) acc += (double)xr[i] * wr[i];
+                y[r * n + o] = (float)ScalarMath.Activate(acc, activation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The int8 oracle: each row of x quantized to uint8 with a zero point, exact integer dot products, then
+    /// y = act(dot · rowScale · weightScale + b) in double.
+    /// </summary>
+    private static void LinearInt8(ReadOnlySpan<float> x, int rows, Int8RowMajorLinear w, Span<float> y, Activation activation)
+    {
+        int n = w.OutFeatures, k = w.InFeatures;
+        var row = new byte[k];
+        for (int r = 0; r < rows; r++)
+        {
+            var (rowScale, zeroPoint) = Int8Quantization.QuantizeActivationRow(x.Slice(r * k, k), row);
+            for (int o = 0; o < n; o++)
+            {
+                var wr = w.Weight.AsSpan(o * k, k);
+                long dot = 0;
+                for (int i = 0; i < k; i++) dot += (row[i] - zeroPoint) * wr[i];
+                double acc = dot * (double)rowScale * w.Scales[o] + (w.Bias.Length == 0 ? 0 : w.Bias[o]);
                 y[r * n + o] = (float)ScalarMath.Activate(acc, activation);
             }
         }
@@ -149,6 +185,14 @@ public sealed class ReferenceKernels : IKernels
     public void Activate(Span<float> x, Activation activation)
     {
         for (int i = 0; i < x.Length; i++) x[i] = (float)ScalarMath.Activate(x[i], activation);
+    }
+
+    private sealed class Int8RowMajorLinear(sbyte[] weight, float[] scales, float[] bias, int outFeatures, int inFeatures)
+        : LinearWeights(outFeatures, inFeatures)
+    {
+        public sbyte[] Weight { get; } = weight;
+        public float[] Scales { get; } = scales;
+        public float[] Bias { get; } = bias;
     }
 
     private sealed class RowMajorLinear(float[] weight, float[] bias, int outFeatures, int inFeatures)

@@ -18,17 +18,20 @@ internal sealed class Encoder : IDisposable
     private readonly IDeviceEncoder? _device;
 
     public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision,
-        IEncoderDevice? device = null)
+        ComputePrecision compute, IEncoderDevice? device = null)
     {
         _config = config;
         _kernels = kernels;
         if (device is null)
         {
-            _weights = EncoderWeights.Load(checkpoint, config, kernels, precision);
+            _weights = EncoderWeights.Load(checkpoint, config, kernels, precision, compute);
             WeightPrefix = _weights.Prefix;
         }
         else
         {
+            // The device kernels compute in float32 (16-bit weights widened there); quantized compute is CPU-only.
+            if (compute != ComputePrecision.Float32)
+                throw new ArgumentException($"precision {compute} runs on the CPU kernels only, not on a device");
             WeightPrefix = EncoderWeights.FindPrefix(checkpoint);
             _device = device.Load(config, checkpoint, WeightPrefix);
         }

@@ -37,21 +37,25 @@ internal sealed class EncoderWeights
     /// <summary>
     /// Reads and prepares every weight. With <see cref="WeightPrecision.Stored"/>, F16 / BF16 linear weights and the
     /// word embedding table stay 16-bit (the table zero-copy over the memory map); small tensors are always widened.
+    /// With a <paramref name="compute"/> precision other than float32, linear layers are converted to it
+    /// (<see cref="LinearPreparer"/>) and 16-bit tensors are read 16-bit; the word embedding table is then used as
+    /// stored, zero-copy (a float32 one too: only the rows of tokens seen become resident).
     /// </summary>
-    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels, WeightPrecision precision)
+    public static EncoderWeights Load(SafetensorsCheckpoint checkpoint, EncoderConfig config, IKernels kernels, WeightPrecision precision,
+        ComputePrecision compute)
     {
         string prefix = FindPrefix(checkpoint);
         int h = config.Hidden;
-        bool keepHalf = precision == WeightPrecision.Stored;
+        bool keepHalf = precision == WeightPrecision.Stored || compute != ComputePrecision.Float32;
+        var linear = new LinearPreparer(kernels, compute);
         FloatTensor Read(string name, params int[] shape) => checkpoint.ReadFloat(prefix + name, shape);
         HalfTensor? ReadHalf(string name, params int[] shape) => keepHalf ? checkpoint.ReadHalf(prefix + name, shape) : null;
         void Release(string name) => checkpoint.ReleasePages(prefix + name);
 
-        var word = ReadHalf(WordEmbeddingName, config.VocabSize, h) is { } halfWord
-            ? new EmbeddingTable(halfWord.Data, halfWord.Format, config.VocabSize, h)
-            : new EmbeddingTable(Read(WordEmbeddingName, config.VocabSize, h).Data, config.VocabSize, h);
         var embeddings = new EmbeddingWeights(
-            word,
+            ReadHalf(WordEmbeddingName, config.VocabSize, h) is { } halfWord
+                ? new EmbeddingTable(halfWord.Data, halfWord.Format, config.VocabSize, h)
+                : new EmbeddingTable(Read(WordEmbeddingName, config.VocabSize, h).Data, config.VocabSize, h),
             Read("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, h).Data,
             Read("embeddings.token_type_embeddings.weight", config.TypeVocabSize, h).Data,
             Read("embeddings.LayerNorm.weight", h).Data,
@@ -65,14 +69,14 @@ internal sealed class EncoderWeights
             {
                 var bias = Read(p + name + ".bias", outFeatures).Data.Span;
                 var prepared = ReadHalf(p + name + ".weight", outFeatures, inFeatures) is { } half
-                    ? kernels.PrepareLinear(half.Data.Span, half.Format, bias, outFeatures, inFeatures)
-                    : kernels.PrepareLinear(Read(p + name + ".weight", outFeatures, inFeatures).Data.Span, bias, outFeatures, inFeatures);
+                    ? linear.Prepare(half.Data.Span, half.Format, bias, outFeatures, inFeatures)
+                    : linear.Prepare(Read(p + name + ".weight", outFeatures, inFeatures).Data.Span, bias, outFeatures, inFeatures);
                 Release(p + name + ".weight");
                 return prepared;
             }
 
             layers[i] = new LayerWeights(
-                FusedQkv(Read, ReadHalf, Release, p, h, kernels),
+                FusedQkv(Read, ReadHalf, Release, p, h, linear),
                 Linear("attention.output.dense", h, h),
                 Read(p + "attention.output.LayerNorm.weight", h).Data,
                 Read(p + "attention.output.LayerNorm.bias", h).Data,
@@ -89,7 +93,7 @@ internal sealed class EncoderWeights
     /// stays 16-bit when all three are 16-bit in one format and the caller keeps 16-bit weights.
     /// </summary>
     private static LinearWeights FusedQkv(Func<string, int[], FloatTensor> read, Func<string, int[], HalfTensor?> readHalf,
-        Action<string> release, string layerPrefix, int h, IKernels kernels)
+        Action<string> release, string layerPrefix, int h, LinearPreparer linear)
     {
         string[] parts = ["query", "key", "value"];
         var names = Array.ConvertAll(parts, part => layerPrefix + "attention.self." + part);
@@ -102,13 +106,13 @@ internal sealed class EncoderWeights
         {
             var stacked = new ushort[3 * h * h];
             for (int i = 0; i < halves.Length; i++) halves[i]!.Data.Span.CopyTo(stacked.AsSpan(i * h * h));
-            prepared = kernels.PrepareLinear(stacked, halves[0]!.Format, bias, 3 * h, h);
+            prepared = linear.Prepare(stacked, halves[0]!.Format, bias, 3 * h, h);
         }
         else
         {
             var weight = new float[3 * h * h];
             for (int i = 0; i < names.Length; i++) read(names[i] + ".weight", [h, h]).Data.Span.CopyTo(weight.AsSpan(i * h * h));
-            prepared = kernels.PrepareLinear(weight, bias, 3 * h, h);
+            prepared = linear.Prepare(weight, bias, 3 * h, h);
         }
         foreach (var name in names) release(name + ".weight");
         return prepared;

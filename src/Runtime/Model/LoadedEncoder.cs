@@ -45,6 +45,8 @@ internal sealed class LoadedEncoder : IDisposable
         if (!System.IO.Directory.Exists(directory))
             throw new ModelFormatException(directory, "model folder not found");
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be at least 1, got {threads}");
+        if (!Enum.IsDefined(options.Precision))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Precision, "unknown compute precision");
 
         var modelConfig = ModelConfig.Load(Path.Combine(directory, ModelConfig.FileName));
         var sentenceTransformers = SentenceTransformersConfig.Load(directory);
@@ -57,7 +59,7 @@ internal sealed class LoadedEncoder : IDisposable
             var config = EncoderConfig.From(modelConfig);
             if (tokenizer is PipelineTokenizer pipeline)
                 pipeline.Ids.CheckFits(config.VocabSize, config.TypeVocabSize, Path.Combine(directory, ModelConfig.FileName));
-            var encoder = new Encoder(config, checkpoint, kernels, options.Weights, options.Device);
+            var encoder = new Encoder(config, checkpoint, kernels, options.Weights, options.Precision, options.Device);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch

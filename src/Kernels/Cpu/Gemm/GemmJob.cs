@@ -11,8 +11,7 @@ namespace EmbedRt.Kernels.Cpu.Gemm;
 /// vectors) sweeps the task's rows of x (an L2-resident block) one micro-tile at a time. x is read in place,
 /// six row streams broadcast by the micro-kernel: packing it into micro-panels first cost up to 8 % of a
 /// GEMM at N = 384 (a scalar transpose per element against N/16 FMAs) and bought nothing measurable, on
-/// either width. Tasks are (row block, column block) pairs spread over the worker pool; rows are split first
-/// so that each weight panel is shared by as many rows as possible.
+/// either width. Tasks are (row block, column block) pairs (<see cref="GemmTiling"/>) spread over the worker pool.
 /// </summary>
 internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TVec> where TVec : unmanaged
 {
@@ -52,14 +51,9 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
 
     private float* _x;
     private float* _y;
-    private int _rows;
     private PackedLinear? _weights;
     private Activation _activation;
-    private int _rowBlock;
-    private int _fullBlocks;
-    private int _tailBlock;
-    private int _columnBlocks;
-    private int _panelsPerBlock;
+    private GemmTiling _tiling;
     private int _depthBlock;
 
     private readonly AlignedBuffer?[] _widened;
@@ -75,41 +69,19 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
     public void Run(float* x, int rows, PackedLinear weights, float* y, Activation activation)
     {
         if (rows == 0) return;
-        int rowPanels = (rows + Rows - 1) / Rows;
         int workers = (long)rows * weights.OutFeatures * weights.InFeatures < SerialWork ? 1 : _pool.Workers;
         int maxRowBlock = weights.HalfFormat is null ? MaxRowBlock : MaxHalfRowBlock;
-        int rowBlocks = (rowPanels * Rows + maxRowBlock - 1) / maxRowBlock;
-        int columnBlocks = 1;
-        if (workers > 1 && rowBlocks == 1)
-        {
-            // The rows fit one block: split the columns instead, so every weight panel still serves all the rows
-            // (cutting the rows into small blocks made each re-read every panel: 1.78× on two threads at
-            // 128 × 384 × 384 instead of 1.9×).
-            columnBlocks = Math.Min(weights.PanelCount, 2 * workers);
-        }
-        else if (workers > 1)
-        {
-            // Several row blocks per worker while each keeps ≥ 4 micro-panels, so a worker that the OS preempts
-            // delays only a small task; rounded to a multiple of the worker count so the last round is shared.
-            rowBlocks = Math.Max(rowBlocks, Math.Min(4 * workers, rowPanels / 4));
-            rowBlocks = Math.Min((rowBlocks + workers - 1) / workers * workers, rowPanels);
-        }
-        int panelsPerRowBlock = (rowPanels + rowBlocks - 1) / rowBlocks;
-
+        _tiling = new GemmTiling(rows, weights.PanelCount, workers, maxRowBlock, Rows);
         _x = x;
         _y = y;
-        _rows = rows;
         _weights = weights;
         _activation = activation;
-        _rowBlock = panelsPerRowBlock * Rows;
-        _columnBlocks = columnBlocks;
-        _panelsPerBlock = (weights.PanelCount + columnBlocks - 1) / columnBlocks;
-        _depthBlock = Math.Min(rows, _rowBlock) <= FullDepthRows && (long)_rowBlock * weights.InFeatures <= FullDepthFloats ? weights.InFeatures : DepthBlock;
+        _depthBlock = Math.Min(rows, _tiling.RowBlock) <= FullDepthRows && (long)_tiling.RowBlock * weights.InFeatures <= FullDepthFloats ? weights.InFeatures : DepthBlock;
         if (weights.HalfFormat is not null)
             for (int i = 0; i < _widened.Length; i++) _widened[i] = AlignedBuffer.AtLeast(_widened[i], (long)_depthBlock * Columns);
         try
         {
-            _pool.Run(this, RowTasks(rows, workers) * columnBlocks);
+            _pool.Run(this, _tiling.Tasks);
         }
         finally
         {
@@ -130,35 +102,12 @@ internal sealed unsafe class GemmJob<TS, TVec> : ParallelJob where TS : ISimd<TV
         }
     }
 
-    /// <summary>
-    /// Splits the rows into tasks: full row blocks, except that the last round (one block per worker) is cut
-    /// into blocks a quarter as tall, so that the workers finish together instead of one waiting most of a
-    /// block for the other (worth ~2–3 % of a forward pass on two threads).
-    /// </summary>
-    private int RowTasks(int rows, int workers)
-    {
-        int blocks = (rows + _rowBlock - 1) / _rowBlock;
-        if (workers == 1 || blocks < 2 * workers || _rowBlock < 4 * Rows)
-        {
-            _fullBlocks = blocks;
-            _tailBlock = _rowBlock;
-            return blocks;
-        }
-        _fullBlocks = blocks - workers;
-        _tailBlock = (_rowBlock / 4 + Rows - 1) / Rows * Rows;
-        return _fullBlocks + (rows - _fullBlocks * _rowBlock + _tailBlock - 1) / _tailBlock;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TOp>(int task, int worker) where TOp : IVectorOp<TVec>
     {
         var w = _weights!;
         int k = w.InFeatures, n = w.OutFeatures, nr = Columns;
-        int rowTask = task / _columnBlocks;
-        int firstRow = rowTask < _fullBlocks ? rowTask * _rowBlock : _fullBlocks * _rowBlock + (rowTask - _fullBlocks) * _tailBlock;
-        int rowCount = Math.Min(rowTask < _fullBlocks ? _rowBlock : _tailBlock, _rows - firstRow);
-        int firstPanel = task % _columnBlocks * _panelsPerBlock;
-        int endPanel = Math.Min(w.PanelCount, firstPanel + _panelsPerBlock);
+        var (firstRow, rowCount, firstPanel, endPanel) = _tiling.Task(task);
         float* edge = stackalloc float[Rows * nr];
 
         for (int depth = 0; depth < k; depth += _depthBlock)

@@ -155,7 +155,7 @@ internal static unsafe class MicroKernel<TS, TVec> where TS : ISimd<TVec> where 
     /// inlined once rather than twelve times.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Activate<TOp>(float* c, int ldc, int rows) where TOp : IVectorOp<TVec>
+    internal static void Activate<TOp>(float* c, int ldc, int rows) where TOp : IVectorOp<TVec>
     {
         int n = TS.Count;
         for (int i = 0; i < rows; i++, c += ldc)
