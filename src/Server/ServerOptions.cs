@@ -9,6 +9,9 @@ public sealed record ServerOptions
     /// <summary>Names clients use for the models, in the order of <see cref="Models"/>; a missing one defaults to the folder name.</summary>
     public IReadOnlyList<string> ServedModelNames { get; init; } = [];
 
+    /// <summary>The name a model folder is served under when none is given: the folder's own name.</summary>
+    public static string DefaultServedName(string folder) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+
     /// <summary>Address to listen on.</summary>
     public string Hostname { get; init; } = "127.0.0.1";
 

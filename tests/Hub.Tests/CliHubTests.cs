@@ -43,7 +43,60 @@ public sealed class CliHubTests : IDisposable
         Assert.Contains("revision not found", revision.Stderr);
     }
 
+    [Fact]
+    public async Task Serve_resolves_a_hub_id_and_serves_it_under_that_name()
+    {
+        var offlineMissing = Run("", "serve", "--model", FakeHub.Repo, "--offline", "--port", "0");
+        Assert.Equal(2, offlineMissing.ExitCode);
+        Assert.Contains(FakeHub.Repo, offlineMissing.Stderr);
+
+        Assert.Equal(0, Run("", "download", FakeHub.Repo).ExitCode);
+        _hub.Dispose();
+        int port = FreePort();
+        using var server = Process.Start(StartInfo("serve", "--model", FakeHub.Repo, "--offline", "--port", port.ToString()))!;
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            string? info = null;
+            for (var deadline = DateTime.UtcNow.AddMinutes(1); info is null && DateTime.UtcNow < deadline && !server.HasExited;)
+            {
+                try { info = await http.GetStringAsync("/info"); }
+                catch (HttpRequestException) { await Task.Delay(200); }
+            }
+            Assert.NotNull(info);
+            Assert.Contains($"\"{FakeHub.Repo}\"", info);
+            var embedded = await http.PostAsync("/embed", new StringContent("{\"inputs\":\"hello\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, embedded.StatusCode);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private (int ExitCode, string Stdout, string Stderr) Run(string stdin, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) process.Kill(entireProcessTree: true);
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private ProcessStartInfo StartInfo(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -54,13 +107,7 @@ public sealed class CliHubTests : IDisposable
         foreach (var name in new[] { "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_TOKEN_PATH", "XDG_CACHE_HOME" }) start.Environment.Remove(name);
         start.Environment["HF_HOME"] = _home;
         start.Environment["HF_ENDPOINT"] = _hub.Endpoint;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) process.Kill(entireProcessTree: true);
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return start;
     }
 
     public void Dispose()

@@ -20,7 +20,7 @@ internal sealed class ModelCatalog : IDisposable
     {
         _services = services;
         var options = services.Options;
-        Names = options.Models.Select((dir, i) => i < options.ServedModelNames.Count ? options.ServedModelNames[i] : DefaultName(dir)).ToArray();
+        Names = options.Models.Select((dir, i) => i < options.ServedModelNames.Count ? options.ServedModelNames[i] : ServerOptions.DefaultServedName(dir)).ToArray();
         foreach (var name in Names) CheckName(name);
         if (Names.Distinct(StringComparer.Ordinal).Count() != Names.Count)
             throw new ArgumentException($"two models are served under one name ({string.Join(", ", Names)}); give --served-model-name for each");
@@ -100,8 +100,6 @@ internal sealed class ModelCatalog : IDisposable
 
     private static bool HasHead(string directory, string name) =>
         File.Exists(Path.Combine(directory, name + ".pt")) || File.Exists(Path.Combine(directory, name + ".safetensors"));
-
-    private static string DefaultName(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
 
     /// <summary>Names become route prefixes: letters, digits and . _ - /, not starting or ending with /.</summary>
     private static void CheckName(string name)

@@ -11,12 +11,12 @@ internal static class ServeCommand
         var defaults = new ServerOptions();
         var models = new Option<string[]>("--model")
         {
-            Description = "Model folder to serve; repeat for several models (the first is the default, the others are chosen by " +
+            Description = "Model folder or Hugging Face id (ORG/NAME, resolved as for every command) to serve; repeat for several models (the first is the default, the others are chosen by " +
                           "the request's \"model\" or the route prefix /NAME/embed …)",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var names = new Option<string[]>("--served-model-name") { Description = "Name clients use for each --model, in order (default: the folder name)" };
+        var names = new Option<string[]>("--served-model-name") { Description = "Name clients use for each --model, in order (default: the hub id, or the folder name)" };
         var hostname = new Option<string>("--hostname") { Description = "Address to listen on", DefaultValueFactory = _ => defaults.Hostname };
         var port = new Option<int>("--port") { Description = "Port to listen on", DefaultValueFactory = _ => defaults.Port };
         var maxConcurrent = new Option<int>("--max-concurrent-requests")
@@ -55,8 +55,8 @@ internal static class ServeCommand
         };
         command.SetAction(result => CommandRunner.Run(result, common, () => Serve(new ServerOptions
         {
-            Models = result.GetValue(models)!,
-            ServedModelNames = result.GetValue(names) ?? [],
+            Models = result.GetValue(models)!.Select(model => SharedOptions.ResolveModel(result, model)).ToArray(),
+            ServedModelNames = ServedNames(result.GetValue(models)!, result.GetValue(names) ?? []),
             Hostname = result.GetValue(hostname)!,
             Port = result.GetValue(port),
             MaxConcurrentRequests = result.GetValue(maxConcurrent),
@@ -73,6 +73,11 @@ internal static class ServeCommand
         }).GetAwaiter().GetResult()));
         return command;
     }
+
+    /// <summary>The given names, then for each other model its hub id (ORG/NAME), or its folder's name.</summary>
+    private static string[] ServedNames(string[] models, string[] given) => models
+        .Select((model, i) => i < given.Length ? given[i] : Directory.Exists(model) ? ServerOptions.DefaultServedName(model) : model)
+        .ToArray();
 
     /// <summary>Runs until Ctrl+C / SIGTERM; a model that fails to load ends the process with the loader's error.</summary>
     private static async Task Serve(ServerOptions options)
