@@ -34,8 +34,8 @@ JIT="dotnet tools/Cli/bin/Release/net10.0/embedrt.dll"
 # name|command|environment
 VARIANTS=(
   "aot-v2|$AOT/embedrt|EMBEDRT_FLAVOUR=v2"  # the v2 build is the launcher itself: EMBEDRT_FLAVOUR=v2 keeps it
-  "aot-v3|$AOT/embedrt-x86-64-v3|"
-  "aot-v4|$AOT/embedrt-x86-64-v4|"
+  "aot-v3|$AOT/embedrt-x86-64-v3|EMBEDRT_FLAVOUR=v3"  # each flavour hands over to the best one beside it unless pinned
+  "aot-v4|$AOT/embedrt-x86-64-v4|EMBEDRT_FLAVOUR=v4"
   "aot-launcher|$AOT/embedrt|"
   "jit|$JIT|"
   "single-file-jit|$SINGLE/embedrt|"
@@ -65,26 +65,30 @@ run() { # variant, input file -> wall ms
   end=$(now)
   echo $(( (end - start) / 1000000 ))
 }
-first_vector() { # variant -> ms from process start to the first output line
+TINY=tests/fixtures/models/bert-tiny-uncased
+first_vector() { # variant, model -> ms from process start to the first output line
   IFS='|' read -r _ cmd envs <<<"$1"
   local start end
   start=$(now)
-  echo "$SHORT" | env $envs $cmd embed --model "$MODEL" | head -c 1 >/dev/null
+  echo "$SHORT" | env $envs $cmd embed --model "$2" | head -c 1 >/dev/null
   end=$(now)
   echo $(( (end - start) / 1000000 ))
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
-declare -A COLD THROUGHPUT TIER
+declare -A COLD COLD_TINY THROUGHPUT TIER
 for v in "${VARIANTS[@]}"; do
   name=${v%%|*}; IFS='|' read -r _ cmd envs <<<"$v"
   TIER[$name]=$(env $envs $cmd --version)
-  COLD[$name]=""; THROUGHPUT[$name]=""
+  COLD[$name]=""; COLD_TINY[$name]=""; THROUGHPUT[$name]=""
   env $envs $cmd embed --model "$MODEL" <<<"$SHORT" >/dev/null # warm the page cache
 done
 order=("${VARIANTS[@]}")
 for ((s = 0; s < STARTS; s++)); do
-  for v in "${order[@]}"; do COLD[${v%%|*}]+="$(first_vector "$v") "; done
+  for v in "${order[@]}"; do
+    COLD[${v%%|*}]+="$(first_vector "$v" "$MODEL") "
+    COLD_TINY[${v%%|*}]+="$(first_vector "$v" "$TINY") "
+  done
   mapfile -t order < <(printf '%s\n' "${order[@]}" | tac)
 done
 for ((r = 0; r < ROUNDS; r++)); do
@@ -102,24 +106,25 @@ out=bench/results/aot-$(date -u +%F).md
   echo "- Commit: $(git rev-parse --short HEAD); .NET $(dotnet --version)"
   echo "- Command: \`bench/aot.sh --texts $TEXTS --rounds $ROUNDS --starts $STARTS\`"
   echo "- Model: bge-small shape (BERT, 12 layers, hidden 384, random weights, tools/modelgen preset bge-small), float32"
-  echo "- Cold start: process start to the first byte of the first vector on stdout, one short text, median of $STARTS"
+  echo "- Cold start: process start to the first byte of the first vector on stdout, one short text, median of $STARTS, on the bge-small-shaped model (133 MB, load included) and on the tiny fixture model $TINY"
   echo "- Throughput: $TEXTS texts of ~60 tokens, whole process (load included), median of $ROUNDS interleaved rounds"
   echo
-  echo "| variant | --version | file size | cold start (ms) | $TEXTS texts (ms) | texts/s | vs JIT |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| variant | --version | file size | cold start, tiny model (ms) | cold start, bge-small (ms) | $TEXTS texts (ms) | texts/s | vs JIT |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   jit_ms=$(echo ${THROUGHPUT[jit]} | tr ' ' '\n' | median)
   for v in "${VARIANTS[@]}"; do
     name=${v%%|*}; IFS='|' read -r _ cmd _ <<<"$v"
     file=${cmd##* }; [ "$name" = jit ] && file="(framework-dependent: embedrt.dll + deps, $(du -cb tools/Cli/bin/Release/net10.0/*.dll | tail -1 | cut -f1) bytes of dlls, needs the .NET runtime)"
     [ -f "$file" ] && file="$(awk -v b="$(size "$file")" 'BEGIN {printf "%.1f MB", b / 1e6}')"
     cold=$(echo ${COLD[$name]} | tr ' ' '\n' | median)
+    cold_tiny=$(echo ${COLD_TINY[$name]} | tr ' ' '\n' | median)
     ms=$(echo ${THROUGHPUT[$name]} | tr ' ' '\n' | median)
-    echo "| $name | ${TIER[$name]#embedrt } | $file | $cold | $ms | $(awk -v n=$TEXTS -v t=$ms 'BEGIN {printf "%.1f", n * 1000 / t}') | $(awk -v a=$jit_ms -v b=$ms 'BEGIN {printf "%.2f×", a / b}') |"
+    echo "| $name | ${TIER[$name]#embedrt } | $file | $cold_tiny | $cold | $ms | $(awk -v n=$TEXTS -v t=$ms 'BEGIN {printf "%.1f", n * 1000 / t}') | $(awk -v a=$jit_ms -v b=$ms 'BEGIN {printf "%.2f×", a / b}') |"
   done
   echo
-  echo "Raw runs (ms), in variant order: cold starts / throughput"
+  echo "Raw runs (ms), in variant order: cold starts tiny / cold starts bge-small / throughput"
   echo
-  for v in "${VARIANTS[@]}"; do name=${v%%|*}; echo "- $name: ${COLD[$name]}/ ${THROUGHPUT[$name]}"; done
+  for v in "${VARIANTS[@]}"; do name=${v%%|*}; echo "- $name: ${COLD_TINY[$name]}/ ${COLD[$name]}/ ${THROUGHPUT[$name]}"; done
 } > "$out"
 rm -f "$INPUT"
 cat "$out"
