@@ -116,7 +116,7 @@ internal sealed class Report
         _path = path;
         var header = new StringBuilder();
         header.AppendLine($"# embedrt serve load test, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n");
-        header.AppendLine($"- machine: {Cpu()}, {Environment.ProcessorCount} cores (shared with other developers' builds: numbers are noisy)");
+        header.AppendLine($"- machine: {Cpu()}, {Environment.ProcessorCount} cores");
         header.AppendLine($"- commit: {Git("rev-parse --short HEAD")}");
         header.AppendLine($"- command: `dotnet bench/Serve/bin/Release/net10.0/embedrt-serve-bench.dll {string.Join(' ', args)}`");
         header.AppendLine("- loopback only; closed-loop clients (each sends its next request when the answer arrives); the load generator runs on the same 2 cores as the server");

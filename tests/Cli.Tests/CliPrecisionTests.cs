@@ -50,4 +50,14 @@ public class CliPrecisionTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--precision", result.Stderr);
     }
+
+    [Fact]
+    public void ServeTakesPrecisionAndDevice()
+    {
+        // Both reach the model load: a quantized precision on a device is refused there, before the server starts.
+        var result = CliProcess.Run("", "serve", "--model", Fixtures.Model("bert-tiny-uncased"), "--port", "0",
+            "--precision", "int8", "--device", "cpu-sim");
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("runs on the CPU kernels only", result.Stderr);
+    }
 }

@@ -45,13 +45,15 @@ internal static class ServeCommand
         var tokenizationWorkers = new Option<int?>("--tokenization-workers") { Description = "Requests tokenized at once (default: cores)" };
         var threads = SharedOptions.Threads();
         var keep16Bit = SharedOptions.Keep16Bit();
+        var precision = SharedOptions.Precision();
+        var device = SharedOptions.Device();
         var common = new CommonOptions();
         var command = new Command("serve",
             "Serve models over HTTP: text-embeddings-inference's routes (/embed, /embed_sparse, /embed_all, /rerank, /similarity, " +
             "/tokenize, /decode, /info, /health, /metrics) and OpenAI's /v1/embeddings, with dynamic batching across clients.")
         {
             models, names, hostname, port, maxConcurrent, maxBatchTokens, maxBatchRequests, maxClientBatch, split, autoTruncate,
-            defaultPrompt, payloadLimit, apiKey, tokenizationWorkers, threads, keep16Bit, common.Verbose,
+            defaultPrompt, payloadLimit, apiKey, tokenizationWorkers, threads, keep16Bit, precision, device, common.Verbose,
         };
         command.SetAction(result => CommandRunner.Run(result, common, () => Serve(new ServerOptions
         {
@@ -69,7 +71,13 @@ internal static class ServeCommand
             PayloadLimit = result.GetValue(payloadLimit),
             ApiKey = result.GetValue(apiKey),
             TokenizationWorkers = result.GetValue(tokenizationWorkers),
-            Embedding = new EmbeddingOptions { Threads = result.GetValue(threads), Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)) },
+            Embedding = new EmbeddingOptions
+            {
+                Threads = result.GetValue(threads),
+                Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
+                Precision = SharedOptions.ToComputePrecision(result.GetValue(precision)!),
+                Device = SharedOptions.ToDevice(result.GetValue(device)!, result.GetValue(common.Verbose)),
+            },
         }).GetAwaiter().GetResult()));
         return command;
     }

@@ -227,6 +227,7 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
     public Option<bool> Keep16Bit { get; } = SharedOptions.Keep16Bit();
 
     public Option<string> Device { get; } = SharedOptions.Device();
+
     public Option<string> Precision { get; } = SharedOptions.Precision();
 
     public CommonOptions Common { get; } = new();
