@@ -58,7 +58,28 @@ internal sealed class EncoderRunner
 
     public void Run<THandler>(IReadOnlyList<TokenEncoding> encodings, ref THandler handler) where THandler : struct, ISequenceHandler
     {
-        int count = encodings.Count, h = _encoder.Config.Hidden;
+        var step = new HiddenStateStep<THandler> { Handler = handler };
+        ForEachBatch(encodings, ref step);
+        handler = step.Handler;
+    }
+
+    /// <summary>
+    /// Runs the inputs on the encoder's device and pools each there (<see cref="Encoder.PoolsOnDevice"/> must hold):
+    /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
+    /// </summary>
+    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    {
+        var step = new PooledStep(pooling, normalize, handler);
+        ForEachBatch(encodings, ref step);
+    }
+
+    /// <summary>
+    /// The one batch walk both runs share: validate, sort by length, cut batches under the count and token budget,
+    /// pack each into <see cref="_batch"/> and hand its members (input indices, in batch order) to the step.
+    /// </summary>
+    private void ForEachBatch<TStep>(IReadOnlyList<TokenEncoding> encodings, ref TStep step) where TStep : struct, IBatchStep
+    {
+        int count = encodings.Count;
         int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
         lock (_lock)
         {
@@ -68,17 +89,33 @@ internal sealed class EncoderRunner
                 int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
                 var members = order[start..end];
                 _batch.Pack(encodings, members);
-                _encoder.Forward(_batch, _workspace);
-                var offsets = _batch.Offsets;
-                CheckFinite(_workspace.Hidden.AsSpan(0, offsets[^1] * h), offsets, members, h);
-                for (int s = 0; s < members.Length; s++)
-                {
-                    int first = offsets[s], length = offsets[s + 1] - first;
-                    handler.Handle(members[s], _batch.Ids.Slice(first, length), _workspace.Hidden.AsSpan(first * h, length * h));
-                }
+                step.Run(this, members);
                 start = end;
             }
         }
+    }
+
+    private void ForwardHidden<THandler>(ReadOnlySpan<int> members, ref THandler handler) where THandler : struct, ISequenceHandler
+    {
+        int h = _encoder.Config.Hidden;
+        _encoder.Forward(_batch, _workspace);
+        var offsets = _batch.Offsets;
+        CheckFinite(_workspace.Hidden.AsSpan(0, offsets[^1] * h), offsets, members, h);
+        for (int s = 0; s < members.Length; s++)
+        {
+            int first = offsets[s], length = offsets[s + 1] - first;
+            handler.Handle(members[s], _batch.Ids.Slice(first, length), _workspace.Hidden.AsSpan(first * h, length * h));
+        }
+    }
+
+    private void ForwardPooled(ReadOnlySpan<int> members, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    {
+        int h = _encoder.Config.Hidden;
+        if (_pooled.Length < members.Length * h) _pooled = new float[members.Length * h];
+        _encoder.ForwardPooled(_batch, _workspace, pooling, normalize, _pooled);
+        int bad = NonFinite.IndexOf(_pooled.AsSpan(0, members.Length * h));
+        if (bad >= 0) throw NonFiniteOutput(_pooled[bad], members[bad / h]);
+        for (int s = 0; s < members.Length; s++) handler(members[s], _pooled.AsSpan(s * h, h));
     }
 
     /// <summary>
@@ -97,30 +134,22 @@ internal sealed class EncoderRunner
     private ModelFormatException NonFiniteOutput(float value, int input) => new(_modelPath,
         $"the encoder produced a non-finite value ({NonFinite.Describe(value)}) for input {input}: the weights overflow float32 arithmetic");
 
-    /// <summary>
-    /// Runs the inputs on the encoder's device and pools each there (<see cref="Encoder.PoolsOnDevice"/> must hold):
-    /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
-    /// </summary>
-    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    /// <summary>What is done with one packed batch (a struct, so the hot path stays allocation-free).</summary>
+    private interface IBatchStep
     {
-        int count = encodings.Count, h = _encoder.Config.Hidden;
-        int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
-        lock (_lock)
-        {
-            var order = SortByLength(encodings, out var lengths);
-            for (int start = 0; start < count;)
-            {
-                int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
-                var members = order[start..end];
-                _batch.Pack(encodings, members);
-                if (_pooled.Length < members.Length * h) _pooled = new float[members.Length * h];
-                _encoder.ForwardPooled(_batch, _workspace, pooling, normalize, _pooled);
-                int bad = NonFinite.IndexOf(_pooled.AsSpan(0, members.Length * h));
-                if (bad >= 0) throw NonFiniteOutput(_pooled[bad], members[bad / h]);
-                for (int s = 0; s < members.Length; s++) handler(members[s], _pooled.AsSpan(s * h, h));
-                start = end;
-            }
-        }
+        void Run(EncoderRunner runner, ReadOnlySpan<int> members);
+    }
+
+    private struct HiddenStateStep<THandler> : IBatchStep where THandler : struct, ISequenceHandler
+    {
+        public THandler Handler;
+
+        public void Run(EncoderRunner runner, ReadOnlySpan<int> members) => runner.ForwardHidden(members, ref Handler);
+    }
+
+    private readonly struct PooledStep(TokenPooling pooling, bool normalize, PooledVectorHandler handler) : IBatchStep
+    {
+        public void Run(EncoderRunner runner, ReadOnlySpan<int> members) => runner.ForwardPooled(members, pooling, normalize, handler);
     }
 
     /// <summary>Validates every input and returns the input indices sorted by length (the lengths, by input, in <paramref name="lengths"/>).</summary>
