@@ -15,7 +15,7 @@ public sealed partial class EmbeddingModel
         options ??= new PrepareOptions();
         string promptText = ResolvePrompt(options.PromptName, options.Prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs);
+        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection);
         foreach (var input in prepared) _runner.Validate(input.Encoding, input.Owner);
         return new PreparedTexts(prepared, inputs.Count, options.Normalize ?? Normalize);
     }

@@ -28,7 +28,8 @@ public sealed class BgeM3Model : IDisposable
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
         if (options.LongInputs == LongInputPolicy.ChunkMean)
             throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, options.TruncationDirection,
+            loaded.SentenceTransformers?.DoLowerCase ?? false);
     }
 
     /// <summary>The model's tokenizer.</summary>

@@ -20,7 +20,11 @@ public sealed class CrossEncoder : IDisposable
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _head = head;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+        TruncationDirection = options.TruncationDirection;
     }
+
+    /// <summary>Which end of each text of a pair truncation cuts (<see cref="EmbeddingOptions.TruncationDirection"/>).</summary>
+    public TruncationDirection TruncationDirection { get; }
 
     /// <summary>The model's tokenizer.</summary>
     public ITextTokenizer Tokenizer => _loaded.Tokenizer;
@@ -52,7 +56,7 @@ public sealed class CrossEncoder : IDisposable
     public float[] Logits(IReadOnlyList<(string Query, string Passage)> pairs)
     {
         var encodings = new TokenEncoding[pairs.Count];
-        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(pairs[i].Query, pairs[i].Passage, MaxLength);
+        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(pairs[i].Query, pairs[i].Passage, MaxLength, TruncationDirection);
         return Logits(encodings);
     }
 

@@ -92,4 +92,25 @@ public class PromptAndLongInputTests
         model.EmbedPairs([("one two three four", null)], prompt: "a b c d ", onTruncated: cut.Add); // 4 + 4 + 2 > 8
         Assert.Equal([0], cut);
     }
+
+    [Fact]
+    public void TruncationDirectionReachesTheTokenizerFromTheOptionsAndPerCall()
+    {
+        const string text = "one two three four five six seven eight nine";
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var right = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 6 });
+        using var left = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 6, TruncationDirection = TruncationDirection.Left });
+        var tokenizer = right.Tokenizer;
+        var leftIds = tokenizer.Encode(text, null, 6, TruncationDirection.Left).Ids;
+        var rightIds = tokenizer.Encode(text, null, 6).Ids;
+        Assert.NotEqual(leftIds, rightIds);
+        Assert.Equal(rightIds, right.Prepare([(text, null)]).Encodings.Single().Ids);
+        Assert.Equal(leftIds, left.Prepare([(text, null)]).Encodings.Single().Ids);
+        Assert.Equal(leftIds, right.Prepare([(text, null)], new PrepareOptions { TruncationDirection = TruncationDirection.Left }).Encodings.Single().Ids);
+        Assert.Equal(rightIds, left.Prepare([(text, null)], new PrepareOptions { TruncationDirection = TruncationDirection.Right }).Encodings.Single().Ids);
+        Assert.Equal([0], left.Prepare([(text, null)]).TruncatedInputs);
+        // the vectors are those of the left-truncated ids
+        var fromIds = left.Embed([left.Prepare([new TokenEncoding(leftIds, new int[leftIds.Length])])])[0][0];
+        Assert.Equal(fromIds, left.Embed([left.Prepare([(text, null)])])[0][0]);
+    }
 }

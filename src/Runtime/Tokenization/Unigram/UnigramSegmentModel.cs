@@ -102,16 +102,23 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
         chars.Replace(' ', replacement);
         if (!metaspace.Split)
         {
-            model.EncodeWord(chars, workspace, ids);
+            EncodeWord(chars, workspace, ids);
             return;
         }
         int wordStart = 0;
         for (int i = 1; i < chars.Length; i++)
         {
             if (chars[i] != replacement) continue;
-            model.EncodeWord(chars[wordStart..i], workspace, ids);
+            EncodeWord(chars[wordStart..i], workspace, ids);
             wordStart = i;
         }
-        model.EncodeWord(chars[wordStart..], workspace, ids);
+        EncodeWord(chars[wordStart..], workspace, ids);
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> word, Workspace workspace, GrowableList<int> ids)
+    {
+        int start = ids.Count;
+        model.EncodeWord(word, workspace, ids);
+        workspace.Split(start, ids.Count);
     }
 }

@@ -46,14 +46,21 @@ internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel
             {
                 if (wordStart >= 0)
                 {
-                    model.EncodeWord(normalized[wordStart..i], ids);
+                    EncodeWord(normalized[wordStart..i], workspace, ids);
                     wordStart = -1;
                 }
-                if (kind == Punctuation) model.EncodeWord(normalized.Slice(i, width), ids);
+                if (kind == Punctuation) EncodeWord(normalized.Slice(i, width), workspace, ids);
             }
             i += width;
         }
-        if (wordStart >= 0) model.EncodeWord(normalized[wordStart..], ids);
+        if (wordStart >= 0) EncodeWord(normalized[wordStart..], workspace, ids);
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> word, Workspace workspace, GrowableList<int> ids)
+    {
+        int start = ids.Count;
+        model.EncodeWord(word, ids);
+        workspace.Split(start, ids.Count);
     }
 
     /// <summary>
