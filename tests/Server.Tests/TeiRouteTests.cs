@@ -76,6 +76,56 @@ public sealed class TeiRouteTests(AllModelsServer fixture) : IClassFixture<AllMo
         Json.BitEqual(model.Embed([longText]), Json.Matrix(body));
     }
 
+    /// <summary>truncation_direction in TEI's four spellings, on every route that truncates, equals the library's left cut.</summary>
+    [Fact]
+    public async Task Truncation_direction_left_cuts_the_beginning_on_every_route()
+    {
+        string longText = string.Join(' ', Enumerable.Range(0, 600).Select(i => i < 300 ? "word" : "other"));
+        var leftOptions = new EmbeddingOptions { Normalize = true, TruncationDirection = TruncationDirection.Left };
+        using var dense = EmbeddingModel.Load(Fixtures.Model(TestServer.Dense), leftOptions);
+        using var right = EmbeddingModel.Load(Fixtures.Model(TestServer.Dense), new EmbeddingOptions { Normalize = true });
+        var expected = dense.Embed([longText]);
+        Assert.NotEqual(right.Embed([longText])[0], expected[0]);
+        foreach (string spelling in new[] { "left", "Left" })
+        {
+            var (status, body) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = spelling }));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Json.BitEqual(expected, Json.Matrix(body));
+        }
+        foreach (string spelling in new[] { "right", "Right" })
+        {
+            var (status, body) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = spelling }));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Json.BitEqual(right.Embed([longText]), Json.Matrix(body));
+        }
+
+        // token ids are cut as given, keeping their end
+        var ids = dense.Tokenizer.Encode(longText).Ids;
+        var (idStatus, idBody) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = ids, truncate = true, truncation_direction = "Left" }));
+        Assert.Equal(HttpStatusCode.OK, idStatus);
+        var tail = ids[^dense.MaxLength..];
+        Json.BitEqual(dense.Embed([new TokenEncoding(tail, new int[tail.Length])]), Json.Matrix(idBody));
+
+        using var m3 = BgeM3Model.Load(Fixtures.Model(TestServer.M3), leftOptions);
+        var m3Expected = m3.Encode([longText])[0];
+        var (m3Status, m3Body) = await Host.PostAsync($"/{TestServer.M3}/embed_all", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = "left" }));
+        Assert.Equal(HttpStatusCode.OK, m3Status);
+        Json.BitEqual(m3Expected.ColBert, Json.Matrix(m3Body[0]));
+        (m3Status, m3Body) = await Host.PostAsync($"/{TestServer.M3}/embed_sparse", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = "left" }));
+        Assert.Equal(HttpStatusCode.OK, m3Status);
+        Assert.Equal(m3Expected.Sparse.OrderBy(p => p.Key).Select(p => (p.Key, p.Value)),
+            m3Body[0].EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("value").GetSingle())));
+
+        using var reranker = CrossEncoder.Load(Fixtures.Model(TestServer.Reranker), leftOptions);
+        var logits = reranker.Logits([("a question", longText)]);
+        var (rStatus, rBody) = await Host.PostAsync($"/{TestServer.Reranker}/rerank",
+            Json.Serialize(new { query = "a question", texts = new[] { longText }, raw_scores = true, truncate = true, truncation_direction = "Left" }));
+        Assert.Equal(HttpStatusCode.OK, rStatus);
+        Assert.Equal(logits[0], rBody[0].GetProperty("score").GetSingle());
+        using var rightReranker = CrossEncoder.Load(Fixtures.Model(TestServer.Reranker));
+        Assert.NotEqual(rightReranker.Logits([("a question", longText)])[0], logits[0]);
+    }
+
     [Fact]
     public async Task Embed_all_gives_the_last_hidden_state_per_token()
     {

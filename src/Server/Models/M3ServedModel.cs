@@ -51,7 +51,7 @@ internal sealed class M3ServedModel : ServedModel
         if (options.PromptName is not null) throw ApiException.Invalid("BGE-M3 takes no prompts: remove prompt_name", "prompt_name");
         return RunAsync<TokenEncoding, M3Embedding>(inputs, chunk =>
         {
-            var encodings = chunk.Select(input => Encode(input, options.Truncate)).ToArray();
+            var encodings = chunk.Select(input => Encode(input, options.Truncate, options.Direction)).ToArray();
             return (encodings, encodings.Sum(e => e.Ids.Length));
         }, timings, cancel);
     }

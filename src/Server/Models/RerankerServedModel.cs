@@ -32,10 +32,11 @@ internal sealed class RerankerServedModel : ServedModel
         }
     }
 
-    public override Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, RequestTimings timings, CancellationToken cancel) =>
+    public override Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, TruncationDirection direction,
+        RequestTimings timings, CancellationToken cancel) =>
         RunAsync<TokenEncoding, float>(texts, chunk =>
         {
-            var encodings = chunk.Select(text => Encode(new ModelInput(query, null), truncate, pair: text.Text)).ToArray();
+            var encodings = chunk.Select(text => Encode(new ModelInput(query, null), truncate, direction, pair: text.Text)).ToArray();
             return (encodings, encodings.Sum(e => e.Ids.Length));
         }, timings, cancel);
 

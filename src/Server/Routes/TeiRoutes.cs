@@ -63,8 +63,8 @@ internal static class TeiRoutes
         var inputs = InputParser.Parse(request.Inputs, "inputs");
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, inputs.Length);
-        RequestChecks.TruncationDirection(request.TruncationDirection);
-        var options = new TextOptions(request.Truncate ?? state.Options.AutoTruncate, request.PromptName, request.Normalize);
+        var direction = RequestChecks.TruncationDirection(request.TruncationDirection);
+        var options = new TextOptions(request.Truncate ?? state.Options.AutoTruncate, request.PromptName, request.Normalize, direction);
         using var admission = RequestChecks.Admit(model, inputs.Length);
         var timings = new RequestTimings();
         var result = await run(model, inputs, options, timings);
@@ -82,11 +82,11 @@ internal static class TeiRoutes
         if (texts.Count == 0) throw ApiException.Empty("`texts` cannot be empty", "texts");
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, texts.Count);
-        RequestChecks.TruncationDirection(request.TruncationDirection);
+        var direction = RequestChecks.TruncationDirection(request.TruncationDirection);
         var inputs = texts.Select(text => new ModelInput(text ?? throw ApiException.Invalid("`texts` holds a null", "texts"), null)).ToArray();
         using var admission = RequestChecks.Admit(model, texts.Count);
         var timings = new RequestTimings();
-        var result = await model.RerankAsync(query, inputs, request.Truncate ?? state.Options.AutoTruncate, timings, context.RequestAborted);
+        var result = await model.RerankAsync(query, inputs, request.Truncate ?? state.Options.AutoTruncate, direction, timings, context.RequestAborted);
         var ranks = result.Outputs
             .Select((logit, i) => new Rank(i, request.ReturnText ? texts[i] : null, request.RawScores ? logit : CrossEncoder.Sigmoid(logit)))
             .OrderByDescending(rank => rank.Score).ThenBy(rank => rank.Index).ToArray();
@@ -105,12 +105,12 @@ internal static class TeiRoutes
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, sentences.Count + 1);
         var parameters = request.Parameters ?? new SimilarityParameters();
-        RequestChecks.TruncationDirection(parameters.TruncationDirection);
+        var direction = RequestChecks.TruncationDirection(parameters.TruncationDirection);
         var inputs = sentences.Prepend(source)
             .Select(text => new ModelInput(text ?? throw ApiException.Invalid("`inputs.sentences` holds a null", "inputs"), null)).ToArray();
         using var admission = RequestChecks.Admit(model, inputs.Length);
         var timings = new RequestTimings();
-        var options = new TextOptions(parameters.Truncate ?? state.Options.AutoTruncate, parameters.PromptName, Normalize: true);
+        var options = new TextOptions(parameters.Truncate ?? state.Options.AutoTruncate, parameters.PromptName, Normalize: true, direction);
         var result = await model.EmbedAsync(inputs, options, timings, context.RequestAborted);
         var scores = result.Outputs.Skip(1).Select(vector => Cosine(result.Outputs[0], vector)).ToArray();
         state.Metrics.RequestSucceeded(batch: true, timings, result.Tokens);
