@@ -7,7 +7,7 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// Hugging Face's encode pipeline: split out added tokens (raw, then in normalized text), run the segment model
 /// on the rest, truncate, and apply the post-processor template.
 /// </summary>
-internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
+internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITokenOffsets
 {
     /// <summary>With a limit, text is tokenized in pieces of about this many chars, stopping once it is reached.</summary>
     private static int PieceChars => t_pieceCharsForTests > 0 ? t_pieceCharsForTests : 1 << 14;
@@ -260,6 +260,75 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
             for (int i = piece.Count - 1; i >= 0; i--) ids.Add(piece.Span[i]);
             end = start;
         }
+    }
+
+    public IReadOnlyList<TokenOffset> EncodeWithOffsets(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var workspace = new Workspace { NormalizedSources = new GrowableList<int>(), TokenRanges = new GrowableList<int>() };
+        var ids = new GrowableList<int>();
+        var spans = new List<(int Start, int End)>();
+        int position = 0;
+        while (_rawMatcher.TryFindNext(text, position, position, out int start, out int end, out int id))
+        {
+            if (start > position) EncodeSegmentWithOffsets(text, position, start, workspace, ids, spans);
+            ids.Add(id);
+            spans.Add((start, end));
+            position = end;
+        }
+        if (position < text.Length) EncodeSegmentWithOffsets(text, position, text.Length, workspace, ids, spans);
+
+        var tokens = spans.Select((span, i) => new TokenOffset(ids.Span[i], span.Start, span.End, Special: false)).ToList();
+        if (!addSpecialTokens) return tokens;
+        var buffer = new TokenBuffer();
+        _template.Apply(ids, null, buffer);
+        int before = _template.SingleSpecialTokensBefore;
+        var result = new List<TokenOffset>(buffer.Count);
+        for (int i = 0; i < buffer.Count; i++)
+            result.Add(i >= before && i < before + tokens.Count ? tokens[i - before] : new TokenOffset(buffer.Ids[i], 0, 0, Special: true));
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="EncodeSegment"/> for text[start..end] with spans: each token's normalized chars are mapped back
+    /// to the text through the normalizer's sources (a token of no chars, Metaspace's prepended one, takes the
+    /// span of the char it stands before).
+    /// </summary>
+    private void EncodeSegmentWithOffsets(string text, int segmentStart, int segmentEnd, Workspace workspace, GrowableList<int> ids,
+        List<(int Start, int End)> spans)
+    {
+        var segment = text.AsSpan(segmentStart, segmentEnd - segmentStart);
+        var normalized = _model.Normalize(segment, workspace).ToArray();
+        var sources = workspace.NormalizedSources!.Span.ToArray();
+        var ranges = workspace.TokenRanges!;
+        (int, int) Span(int from, int to)
+        {
+            if (to <= from) to = (from = Math.Min(from, sources.Length - 1)) + 1;
+            int start = int.MaxValue, end = 0;
+            for (int k = from; k < to; k++)
+            {
+                int source = segmentStart + sources[k];
+                start = Math.Min(start, source);
+                end = Math.Max(end, source + (char.IsHighSurrogate(text[source]) && source + 1 < text.Length && char.IsLowSurrogate(text[source + 1]) ? 2 : 1));
+            }
+            return (start, end);
+        }
+        void Encode(int from, int to, bool atTextStart)
+        {
+            ranges.Clear();
+            _model.Encode(normalized.AsSpan(from, to - from), atTextStart, workspace, ids);
+            for (int k = 0; k < ranges.Count; k += 2) spans.Add(Span(from + ranges.Span[k], from + ranges.Span[k + 1]));
+        }
+        bool atStart = segmentStart == 0;
+        int position = 0;
+        while (!_normalizedMatcher.IsEmpty && _normalizedMatcher.TryFindNext(normalized, position, position, out int start, out int end, out int id))
+        {
+            if (start > position) Encode(position, start, atStart && position == 0);
+            ids.Add(id);
+            spans.Add(Span(start, end));
+            position = end;
+        }
+        if (position < normalized.Length) Encode(position, normalized.Length, atStart && position == 0);
     }
 
     private void EncodeSegment(ReadOnlySpan<char> segment, bool atTextStart, Workspace workspace, GrowableList<int> ids)

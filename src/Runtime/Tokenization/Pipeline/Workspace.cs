@@ -32,6 +32,16 @@ internal sealed class Workspace
     /// <summary>Scratch list for <see cref="Splits"/>.</summary>
     public GrowableList<int> SplitScratch { get; } = new();
 
+    /// <summary>
+    /// When set (offsets wanted), <see cref="ISegmentModel.Normalize(ReadOnlySpan{char}, Workspace)"/> fills it with
+    /// the segment index each normalized char comes from, and segment models append (start, end) in normalized
+    /// chars to <see cref="TokenRanges"/> for every token.
+    /// </summary>
+    public GrowableList<int>? NormalizedSources { get; set; }
+
+    /// <summary>See <see cref="NormalizedSources"/>.</summary>
+    public GrowableList<int>? TokenRanges { get; set; }
+
     /// <summary>Normalized text of the current segment.</summary>
     public GrowableList<char> Normalized { get; } = new(256);
 
