@@ -214,6 +214,42 @@ public sealed class TeiRouteTests(AllModelsServer fixture) : IClassFixture<AllMo
         Assert.Equal("hello world", body[0].GetString());
     }
 
+    /// <summary>TEI's SimpleToken: text tokens carry their slice of the input and UTF-8 byte offsets, template tokens null offsets.</summary>
+    [Fact]
+    public async Task Tokenize_gives_byte_offsets_and_input_slices_as_tei()
+    {
+        const string text = "Héllo wörld 中文 [MASK] 😀!";
+        var (status, body) = await Host.PostAsync("/tokenize", Json.Serialize(new { inputs = new[] { text } }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var tokens = body[0].EnumerateArray().ToArray();
+        var expected = ((ITokenOffsets)TextTokenizer.Load(Fixtures.Model(TestServer.Dense))).EncodeWithOffsets(text);
+        Assert.Equal(expected.Select(t => t.Id), tokens.Select(t => t.GetProperty("id").GetInt32()));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var token = tokens[i];
+            if (expected[i].Special)
+            {
+                Assert.True(token.GetProperty("special").GetBoolean());
+                Assert.Equal(JsonValueKind.Null, token.GetProperty("start").ValueKind);
+                Assert.Equal(JsonValueKind.Null, token.GetProperty("stop").ValueKind);
+                continue;
+            }
+            Assert.False(token.GetProperty("special").GetBoolean()); // a literal [MASK] in the text is not special (HF's mask)
+            int start = token.GetProperty("start").GetInt32(), stop = token.GetProperty("stop").GetInt32();
+            Assert.Equal(text[expected[i].Start..expected[i].End], token.GetProperty("text").GetString());
+            Assert.Equal(token.GetProperty("text").GetString(), System.Text.Encoding.UTF8.GetString(bytes[start..stop]));
+        }
+        Assert.Contains(tokens, t => t.GetProperty("text").GetString() == "wörld");   // the input's slice, not the vocab's "world"
+        Assert.Contains(tokens, t => t.GetProperty("text").GetString() == "[MASK]" && !t.GetProperty("special").GetBoolean());
+
+        (_, body) = await Host.PostAsync("/tokenize", Json.Serialize(new { inputs = "wörld", add_special_tokens = false }));
+        var plain = body[0].EnumerateArray().ToArray();
+        Assert.Single(plain);
+        Assert.Equal(0, plain[0].GetProperty("start").GetInt32());
+        Assert.Equal(6, plain[0].GetProperty("stop").GetInt32()); // "ö" is 2 bytes
+    }
+
     [Fact]
     public async Task Info_health_and_metrics()
     {
