@@ -38,44 +38,66 @@ public sealed partial class EmbeddingModel
     /// Embeds several prepared groups in one batched pass (inputs of all groups sorted and packed together);
     /// result r holds group r's vectors in input order. Safe to call from several threads.
     /// </summary>
-    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups)
+    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups) => Embed(groups, onGroupEmbedded: null);
+
+    /// <summary>
+    /// <see cref="Embed(IReadOnlyList{PreparedTexts})"/> that also hands each group's vectors to
+    /// <paramref name="onGroupEmbedded"/> (group index, vectors) as soon as the forward passes holding its inputs are
+    /// done, on the calling thread: a server can answer a request before the rest of a large merged batch has run.
+    /// </summary>
+    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups, Action<int, float[][]>? onGroupEmbedded)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = new List<PreparedInput>();
         var normalize = new bool[groups.Sum(g => g.Count)];
-        int offset = 0;
-        foreach (var group in groups)
-        {
-            foreach (var input in group.Inputs) inputs.Add(input with { Owner = input.Owner + offset });
-            normalize.AsSpan(offset, group.Count).Fill(group.Normalize);
-            offset += group.Count;
-        }
-        var vectors = Pool(inputs, normalize);
-        var results = new float[groups.Count][][];
-        offset = 0;
+        var groupOf = new int[normalize.Length];
+        var starts = new int[groups.Count + 1];
         for (int g = 0; g < groups.Count; g++)
         {
-            results[g] = vectors[offset..(offset + groups[g].Count)];
-            offset += groups[g].Count;
+            int offset = starts[g];
+            foreach (var input in groups[g].Inputs) inputs.Add(input with { Owner = input.Owner + offset });
+            normalize.AsSpan(offset, groups[g].Count).Fill(groups[g].Normalize);
+            groupOf.AsSpan(offset, groups[g].Count).Fill(g);
+            starts[g + 1] = offset + groups[g].Count;
         }
+        var remaining = groups.Select(g => g.Count).ToArray();
+        float[][] vectors = null!;
+        Action<int>? ownerDone = onGroupEmbedded is null ? null : owner =>
+        {
+            int g = groupOf[owner];
+            if (--remaining[g] == 0) onGroupEmbedded(g, vectors[starts[g]..starts[g + 1]]);
+        };
+        for (int g = 0; g < groups.Count; g++)
+            if (remaining[g] == 0) onGroupEmbedded?.Invoke(g, []);
+        vectors = new float[normalize.Length][];
+        Pool(inputs, normalize, vectors, ownerDone);
+        var results = new float[groups.Count][][];
+        for (int g = 0; g < groups.Count; g++) results[g] = vectors[starts[g]..starts[g + 1]];
         return results;
     }
 
     /// <summary>Pools every owner's vector; an owner split into several windows gets the mean of its window vectors.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize)
+    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize) => Pool(prepared, normalize, new float[normalize.Length][], ownerDone: null);
+
+    /// <summary>Pools into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner whose vector is final.</summary>
+    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var vectors = new float[normalize.Length][];
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
+        var pending = (int[])windows.Clone();
         // On a device, inputs that pool over all their tokens are pooled there: only their vectors come back.
         if (_loaded.Encoder.PoolsOnDevice && normalize.All(n => n == normalize[0])
             && prepared.All(p => windows[p.Owner] == 1 && (Pooling != PoolingMode.Mean || p.PromptTokens == 0)))
         {
-            _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, normalize.Length > 0 && normalize[0],
-                (index, vector) => vectors[prepared[index].Owner] = vector.ToArray());
+            _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, normalize.Length > 0 && normalize[0], (index, vector) =>
+            {
+                int owner = prepared[index].Owner;
+                vectors[owner] = vector.ToArray();
+                ownerDone?.Invoke(owner);
+            });
             return vectors;
         }
         _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
@@ -83,18 +105,17 @@ public sealed partial class EmbeddingModel
             var input = prepared[index];
             int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
             var vector = vectors[input.Owner] ??= new float[h];
-            if (windows[input.Owner] == 1)
+            if (windows[input.Owner] == 1) kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, normalize[input.Owner], vector);
+            else
             {
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, normalize[input.Owner], vector);
-                return;
+                // Several windows of one long input: the mean of their (unnormalized) vectors, normalized after the last.
+                Span<float> pooled = stackalloc float[h];
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
+                for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
+                if (pending[input.Owner] == 1 && normalize[input.Owner]) kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
             }
-            // Several windows of one long input: the mean of their (unnormalized) vectors, normalized below.
-            Span<float> pooled = stackalloc float[h];
-            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
-            for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
+            if (--pending[input.Owner] == 0) ownerDone?.Invoke(input.Owner);
         });
-        for (int i = 0; i < vectors.Length; i++)
-            if (windows[i] > 1 && normalize[i]) kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
         return vectors;
     }
 }

@@ -52,7 +52,7 @@ internal sealed class DenseServedModel : ServedModel
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch)
     {
-        BatchJob<PreparedTexts, float[][]>.RunMerged(batch, groups => _model.Embed(groups));
+        BatchJob<PreparedTexts, float[][]>.RunMergedProgressively(batch, (groups, done) => _model.Embed(groups, done));
         BatchJob<TokenEncoding, float[][]>.RunMerged(batch, encodings => encodings.Select(TokenVectors).ToArray());
     }
 

@@ -113,4 +113,29 @@ public class PromptAndLongInputTests
         var fromIds = left.Embed([left.Prepare([new TokenEncoding(leftIds, new int[leftIds.Length])])])[0][0];
         Assert.Equal(fromIds, left.Embed([left.Prepare([(text, null)])])[0][0]);
     }
+
+    /// <summary>Each group's vectors reach the callback once, final (chunk-mean windows averaged and normalized), equal to the result.</summary>
+    [Fact]
+    public void EmbedReportsEachGroupAsSoonAsItsVectorsAreFinal()
+    {
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean, BatchSize = 1 });
+        string longText = string.Join(' ', Enumerable.Repeat("the of", 20));
+        var groups = new[]
+        {
+            model.Prepare([("short", null), (longText, null)]),
+            model.Prepare([("a b c", null)]),
+            model.Prepare([(longText, null), ("x", null), ("the", null)], new PrepareOptions { Normalize = false }),
+        };
+        var reported = new Dictionary<int, float[][]>();
+        var results = model.Embed(groups, (g, vectors) =>
+        {
+            Assert.False(reported.ContainsKey(g), $"group {g} reported twice");
+            reported[g] = vectors.Select(v => (float[])v.Clone()).ToArray(); // a copy: later passes must not change it
+        });
+        Assert.Equal(3, reported.Count);
+        for (int g = 0; g < groups.Length; g++) Assert.Equal(results[g], reported[g]);
+        Assert.Equal(results, model.Embed(groups));
+        Assert.Equal(model.EmbedPairs([(longText, null)])[0], results[0][1]);
+    }
 }
