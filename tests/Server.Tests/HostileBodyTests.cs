@@ -67,6 +67,25 @@ public sealed class HostileBodyTests(AllModelsServer fixture) : IClassFixture<Al
         Assert.Contains($"{field}[1]", answer);
     }
 
+    [Fact]
+    public async Task Broken_chunked_framing_is_a_400_with_a_TEI_error()
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Host.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /embed HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"inp\r\nzz\r\n"));
+        using var reader = new StreamReader(stream);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string statusLine = (await reader.ReadLineAsync(timeout.Token))!;
+        Assert.StartsWith("HTTP/1.1 400", statusLine);
+        string? line;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null && !line.Contains("error_type")) { }
+        Assert.Contains("\"error_type\":\"Validation\"", line);
+        var (ok, _) = await PostBytes("/embed", Encoding.UTF8.GetBytes("{\"inputs\": \"still serving\"}"));
+        Assert.Equal(200, ok);
+    }
+
     private async Task<(int Status, string Body)> PostBytes(string path, byte[] body)
     {
         using var content = new ByteArrayContent(body);
