@@ -71,7 +71,13 @@ public sealed class BgeM3Model : IDisposable
     }
 
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
-    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings)
+    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings) => Encode(encodings, onEncoded: null);
+
+    /// <summary>
+    /// <see cref="Encode(IReadOnlyList{TokenEncoding})"/> that also hands each input's result to
+    /// <paramref name="onEncoded"/> (input index, result) as soon as its forward pass is done, on the calling thread.
+    /// </summary>
+    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings, Action<int, M3Embedding>? onEncoded)
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
         int h = _loaded.Config.Hidden;
@@ -101,6 +107,7 @@ public sealed class BgeM3Model : IDisposable
                 colbert[t - 1] = vector;
             }
             results[index] = new M3Embedding(dense, sparse, colbert);
+            onEncoded?.Invoke(index, results[index]);
         });
         return results;
     }

@@ -61,12 +61,22 @@ public sealed class CrossEncoder : IDisposable
     }
 
     /// <summary>Raw logits of already encoded pairs, in input order.</summary>
-    public float[] Logits(IReadOnlyList<TokenEncoding> encodings)
+    public float[] Logits(IReadOnlyList<TokenEncoding> encodings) => Logits(encodings, onLogit: null);
+
+    /// <summary>
+    /// <see cref="Logits(IReadOnlyList{TokenEncoding})"/> that also hands each pair's logit to <paramref name="onLogit"/>
+    /// (input index, logit) as soon as its forward pass is done, on the calling thread.
+    /// </summary>
+    public float[] Logits(IReadOnlyList<TokenEncoding> encodings, Action<int, float>? onLogit)
     {
         using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[encodings.Count];
         int h = _loaded.Config.Hidden;
-        _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
+        _runner.Run(encodings, (index, _, hidden) =>
+        {
+            _head.Apply(hidden[..h], logits.AsSpan(index, 1));
+            onLogit?.Invoke(index, logits[index]);
+        });
         return logits;
     }
 

@@ -53,7 +53,10 @@ internal sealed class DenseServedModel : ServedModel
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch)
     {
         BatchJob<PreparedTexts, float[][]>.RunMergedProgressively(batch, (groups, done) => _model.Embed(groups, done));
-        BatchJob<TokenEncoding, float[][]>.RunMerged(batch, encodings => encodings.Select(TokenVectors).ToArray());
+        BatchJob<TokenEncoding, float[][]>.RunMergedProgressively(batch, (encodings, done) =>
+        {
+            for (int i = 0; i < encodings.Length; i++) done(i, TokenVectors(encodings[i]));
+        });
     }
 
     /// <summary>Consecutive texts, and consecutive token-id inputs, each prepared as one group (in request order).</summary>

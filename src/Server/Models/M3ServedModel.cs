@@ -44,7 +44,7 @@ internal sealed class M3ServedModel : ServedModel
         _model.Encode([Tokenizer.Encode(string.Join(' ', Enumerable.Repeat("warm", MaxInputLength)), null, MaxInputLength)]);
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch) =>
-        BatchJob<TokenEncoding, M3Embedding>.RunMerged(batch, encodings => _model.Encode(encodings));
+        BatchJob<TokenEncoding, M3Embedding>.RunMergedProgressively(batch, (encodings, done) => _model.Encode(encodings, done));
 
     private Task<ModelOutput<M3Embedding>> EncodeAsync(ModelInput[] inputs, TextOptions options, RequestTimings timings, CancellationToken cancel)
     {

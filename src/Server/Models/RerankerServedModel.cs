@@ -44,7 +44,7 @@ internal sealed class RerankerServedModel : ServedModel
         _model.Logits([Tokenizer.Encode("warm", string.Join(' ', Enumerable.Repeat("warm", MaxInputLength)), MaxInputLength)]);
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch) =>
-        BatchJob<TokenEncoding, float>.RunMerged(batch, encodings => _model.Logits(encodings));
+        BatchJob<TokenEncoding, float>.RunMergedProgressively(batch, (encodings, done) => _model.Logits(encodings, done));
 
     public override void Dispose()
     {
