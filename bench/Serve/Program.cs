@@ -8,6 +8,7 @@ using EmbedRt.Bench.Serve;
 // Load test of `embedrt serve` on loopback: throughput and p50/p99 latency at several client counts for short queries
 // and 512-token documents, 429s above the in-flight limit, server RSS over a soak, and the same closed-loop load
 // through the library in-process. Writes a markdown report. Bounded: every phase stops after its time.
+// --granularity: only the in-process timing of per-request answers inside one merged call (Granularity.cs).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = Options.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
@@ -27,6 +28,14 @@ string EmbedBody(string text) => JsonSerializer.Serialize(new Dictionary<string,
 
 using var model = EmbeddingModel.Load(options.Model, new EmbeddingOptions());
 model.Embed(["warm up", Document(0, 0)]);
+if (args.Contains("--granularity"))
+{
+    // In-process only: per-request answers vs whole-call answers for merged calls spanning several forward passes.
+    Granularity.Header(report);
+    foreach (int groups in new[] { 32, 64, 128 }) Granularity.Run(model, report, "short query", i => Short(i, 0), groups, rounds: 3);
+    foreach (int groups in new[] { 8, 32, 64 }) Granularity.Run(model, report, "512-token document", i => Document(i, 0), groups, rounds: 1);
+    return;
+}
 using (var server = await ServerProcess.StartAsync(options.Cli, $"--model {options.Model} {options.ServerArgs}", options.Port, http))
 {
     string url = server.Url + "/embed";
