@@ -1,3 +1,4 @@
+using EmbedRt.Devices;
 using EmbedRt.Loader;
 using EmbedRt.Model;
 using EmbedRt.Tokenization;
@@ -13,12 +14,15 @@ public sealed class CrossEncoder : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly ClassificationHead _head;
+    private readonly IDeviceHead? _deviceHead;
 
     private CrossEncoder(LoadedEncoder loaded, EmbeddingOptions options, ClassificationHead head)
     {
         _loaded = loaded;
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _head = head;
+        // On a device the whole head runs there: one logit per pair crosses the bus, not the hidden state.
+        if (_runner.OnDevice) _deviceHead = _runner.LoadHead(head.DeviceSpec);
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
     }
 
@@ -62,7 +66,10 @@ public sealed class CrossEncoder : IDisposable
         using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[encodings.Count];
         int h = _loaded.Config.Hidden;
-        _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
+        if (_deviceHead is not null)
+            _runner.RunHeads(encodings, [_deviceHead], (index, _, outputs) => logits[index] = outputs[0][0]);
+        else
+            _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
         return logits;
     }
 
