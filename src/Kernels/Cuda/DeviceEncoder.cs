@@ -61,6 +61,9 @@ internal sealed class DeviceEncoder : IDeviceEncoder
     /// <summary>Whether the slots' staging buffers are page-locked (false: ordinary arrays, copied synchronously).</summary>
     internal bool PageLocked => _slots.All(slot => slot.Staged.PageLocked);
 
+    /// <summary>Why staging fell back to ordinary arrays, or null.</summary>
+    internal string? LockFailure => _slots.Select(slot => slot.Staged.Ids.LockFailure).FirstOrDefault(failure => failure is not null);
+
     public IDeviceHead LoadHead(DeviceHeadSpec spec)
     {
         var head = DeviceHead.Upload(_accelerator, spec, _config.Hidden);

@@ -41,10 +41,12 @@ internal sealed class HostBuffer<T> : IDisposable where T : unmanaged
     private PageLockedArray1D<T>? _locked;
     private T[] _plain = [];
 
-    public HostBuffer(Accelerator accelerator, DeviceTransfers transfers)
+    /// <summary>An empty buffer; <paramref name="pageLock"/> false keeps it an ordinary array (the fallback, testable anywhere).</summary>
+    public HostBuffer(Accelerator accelerator, DeviceTransfers transfers, bool pageLock = true)
     {
         _accelerator = accelerator;
         _transfers = transfers;
+        if (!pageLock) LockFailure = "page locking not requested";
     }
 
     /// <summary>Whether the memory is page-locked (asynchronous copies) rather than an ordinary array.</summary>

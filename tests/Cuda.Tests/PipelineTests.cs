@@ -1,0 +1,142 @@
+using EmbedRt.Batching;
+using EmbedRt.Devices;
+using EmbedRt.Kernels.Cuda;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.Model;
+using EmbedRt.Runtime.Tests.Model;
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Cuda.Tests;
+
+/// <summary>
+/// The double-buffered device pipeline on ILGPU's CPU simulator: the same vectors as the sequential walk over
+/// many batches of mixed lengths, and, read from a log of the device calls (not from timing), batch n + 1
+/// staged before batch n is waited for.
+/// </summary>
+public class PipelineTests
+{
+    [Fact]
+    public void OverlappedBatchesGiveTheSequentialVectorsAndStageAheadOfTheWait()
+    {
+        const string model = "bert-tiny-zh";
+        var encodings = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 12).Take(9)
+            .Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
+        Assert.True(encodings.Select(e => e.Ids.Length).Distinct().Count() >= 3, "the batches must mix lengths");
+
+        var overlapped = new LoggingDevice(GpuDevice.CpuSimulator());
+        var sequential = new LoggingDevice(GpuDevice.CpuSimulator());
+        sequential.Inner.OverlapBatches = false;
+        float[][] Embed(LoggingDevice logged)
+        {
+            // Batches of 2: several batches, so the pipeline turns over several times.
+            using var embedder = EmbeddingModel.Load(Fixtures.Model(model),
+                new EmbeddingOptions { Device = logged, Pooling = PoolingMode.Mean, Normalize = false, Threads = 1, BatchSize = 2 });
+            return embedder.Embed(encodings);
+        }
+        var actual = Embed(overlapped);
+        var expected = Embed(sequential);
+        for (int i = 0; i < encodings.Length; i++) Assert.Equal(expected[i], actual[i]); // bit for bit: rows never mix
+
+        int batches = (encodings.Length + 1) / 2;
+        Assert.True(batches >= 4, $"only {batches} batches");
+        Assert.Equal(batches, overlapped.Count("stage"));
+        for (int n = 0; n + 1 < batches; n++)
+            Assert.True(overlapped.IndexOf("stage", n + 1) < overlapped.IndexOf("wait", n),
+                $"batch {n + 1} must be staged before batch {n} is waited for: {string.Join(", ", overlapped.Log)}");
+        // The sequential walk waits for each batch before staging the next: the check above can fail.
+        Assert.True(sequential.IndexOf("stage", 1) > sequential.IndexOf("wait", 0), string.Join(", ", sequential.Log));
+        // ILGPU's CPU accelerator page-locks with mlock: expected wherever the memlock limit leaves room (8 MiB here).
+        if (MemlockLimitBytes() >= 1 << 20) Assert.True(overlapped.PageLocked, $"staging fell back to ordinary arrays: {overlapped.LockFailure}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void HostBuffersCopyBothWaysAndCountTheBytes(bool pageLock)
+    {
+        var transfers = new DeviceTransfers();
+        using var host = new HostBuffer<float>(Simulator.Accelerator, transfers, pageLock);
+        host.EnsureCapacity(10);
+        Assert.Equal(pageLock && MemlockLimitBytes() >= 1 << 20, host.PageLocked);
+        for (int i = 0; i < 10; i++) host.Span[i] = i + 0.5f;
+        using var device = Simulator.Accelerator.Allocate1D<float>(16);
+        var stream = Simulator.Accelerator.DefaultStream;
+        host.CopyTo(stream, device.View, 10);
+        host.Span.Clear();
+        host.CopyFrom(stream, device.View.SubView(2, 5), 3);
+        stream.Synchronize();
+        Assert.Equal([0, 0, 0, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 0, 0], host.Span[..10].ToArray());
+        Assert.Equal(40, transfers.HostToDeviceBytes);
+        Assert.Equal(20, transfers.DeviceToHostBytes);
+        Assert.Equal(1, transfers.DeviceToHostCopies);
+    }
+
+    /// <summary>RLIMIT_MEMLOCK from /proc/self/limits (long.MaxValue for unlimited, 0 where unknown).</summary>
+    private static long MemlockLimitBytes()
+    {
+        var line = File.Exists("/proc/self/limits") ? File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max locked memory")) : null;
+        var soft = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
+        return soft == "unlimited" ? long.MaxValue : long.TryParse(soft, out long bytes) ? bytes : 0;
+    }
+
+    /// <summary>Logs every pipeline call of the encoders it loads, numbering batches by their Stage calls.</summary>
+    private sealed class LoggingDevice(GpuDevice inner) : IEncoderDevice
+    {
+        private readonly List<string> _log = [];
+        private DeviceEncoder? _encoder;
+
+        public string Name => inner.Name;
+        public GpuDevice Inner => inner;
+        public IReadOnlyList<string> Log => _log;
+        public bool PageLocked => _encoder!.PageLocked;
+        public string? LockFailure => _encoder!.LockFailure;
+
+        public IDeviceEncoder Load(EncoderConfig config, SafetensorsCheckpoint checkpoint, string weightPrefix)
+        {
+            _encoder = (DeviceEncoder)inner.Load(config, checkpoint, weightPrefix);
+            return new Encoder(_encoder, _log);
+        }
+
+        public int Count(string call) => _log.Count(entry => entry.StartsWith(call + " "));
+
+        public int IndexOf(string call, int batch)
+        {
+            int index = _log.IndexOf($"{call} {batch}");
+            Assert.True(index >= 0, $"no '{call} {batch}' in {string.Join(", ", _log)}");
+            return index;
+        }
+
+        private sealed class Encoder(IDeviceEncoder inner, List<string> log) : IDeviceEncoder
+        {
+            private readonly int[] _batchInSlot = new int[2];
+            private int _staged;
+
+            public string Name => inner.Name;
+            public int Slots => inner.Slots;
+            public IDeviceHead LoadHead(DeviceHeadSpec spec) => inner.LoadHead(spec);
+
+            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions)
+            {
+                _batchInSlot[slot] = _staged++;
+                log.Add($"stage {_batchInSlot[slot]}");
+                inner.Stage(slot, batch, positions);
+            }
+
+            public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
+            {
+                log.Add($"submit {_batchInSlot[slot]}");
+                inner.Submit(slot, heads);
+            }
+
+            public void Wait(int slot)
+            {
+                log.Add($"wait {_batchInSlot[slot]}");
+                inner.Wait(slot);
+            }
+
+            public ReadOnlySpan<float> Output(int slot, int head) => inner.Output(slot, head);
+            public void Dispose() => inner.Dispose();
+        }
+    }
+}
