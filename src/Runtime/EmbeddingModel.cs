@@ -22,12 +22,14 @@ public sealed partial class EmbeddingModel : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly InputPreparer _preparer;
+    private readonly int _tokenizeAhead;
 
     private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
     {
         _loaded = loaded;
         RejectUnsupportedModules(loaded);
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
+        _tokenizeAhead = 4 * options.BatchSize; // chunk: the device drains once per chunk
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
@@ -94,10 +96,37 @@ public sealed partial class EmbeddingModel : IDisposable
     public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null,
         Action<int>? onTruncated = null)
     {
-        var prepared = Prepare(inputs, new PrepareOptions { PromptName = promptName, Prompt = prompt });
+        var options = new PrepareOptions { PromptName = promptName, Prompt = prompt };
+        if (_runner.Overlaps && inputs.Count > _tokenizeAhead) return EmbedTokenizingAhead(inputs, options, onTruncated);
+        var prepared = Prepare(inputs, options);
         if (onTruncated is not null)
             foreach (int index in prepared.TruncatedInputs) onTruncated(index);
         return Embed([prepared])[0];
+    }
+
+    /// <summary>
+    /// On a device the CPU's share is tokenizing: the inputs go in chunks, the next chunk tokenized on another thread
+    /// while the device runs this one (whose batches overlap among themselves, see DevicePipeline). Vectors are the
+    /// same as in one pass: no output row depends on which inputs share its batch.
+    /// </summary>
+    private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
+    {
+        var results = new float[inputs.Count][];
+        PreparedTexts Chunk(int start) => Prepare(inputs.Skip(start).Take(_tokenizeAhead).ToArray(), options);
+        var next = Task.Run(() => Chunk(0));
+        for (int start = 0; start < inputs.Count; start += _tokenizeAhead)
+        {
+            var prepared = next.GetAwaiter().GetResult();
+            if (start + _tokenizeAhead < inputs.Count)
+            {
+                int following = start + _tokenizeAhead;
+                next = Task.Run(() => Chunk(following));
+            }
+            if (onTruncated is not null)
+                foreach (int index in prepared.TruncatedInputs) onTruncated(start + index);
+            Embed([prepared])[0].CopyTo(results, start);
+        }
+        return results;
     }
 
     /// <summary>

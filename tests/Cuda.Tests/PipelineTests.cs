@@ -3,7 +3,6 @@ using EmbedRt.Devices;
 using EmbedRt.Kernels.Cuda;
 using EmbedRt.Loader.Safetensors;
 using EmbedRt.Model;
-using EmbedRt.Runtime.Tests.Model;
 using EmbedRt.TestKit;
 using EmbedRt.Tokenization;
 
@@ -20,22 +19,21 @@ public class PipelineTests
     public void OverlappedBatchesGiveTheSequentialVectorsAndStageAheadOfTheWait()
     {
         const string model = "bert-tiny-zh";
-        var encodings = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 12).Take(9)
-            .Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
-        Assert.True(encodings.Select(e => e.Ids.Length).Distinct().Count() >= 3, "the batches must mix lengths");
-
         var overlapped = new LoggingDevice(GpuDevice.CpuSimulator());
         var sequential = new LoggingDevice(GpuDevice.CpuSimulator());
         sequential.Inner.OverlapBatches = false;
-        float[][] Embed(LoggingDevice logged)
+        // Batches of 2 (of ≤ 16 tokens: one GEMM row tile on the simulator, which costs ~10⁴× native): the pipeline turns over several times.
+        var options = new EmbeddingOptions { Pooling = PoolingMode.Mean, Normalize = false, Threads = 1, BatchSize = 2 };
+        using var overlappedModel = EmbeddingModel.Load(Fixtures.Model(model), options with { Device = overlapped });
+        using var sequentialModel = EmbeddingModel.Load(Fixtures.Model(model), options with { Device = sequential });
+        var random = new Random(7);
+        var encodings = Enumerable.Range(0, 8).Select(i =>
         {
-            // Batches of 2: several batches, so the pipeline turns over several times.
-            using var embedder = EmbeddingModel.Load(Fixtures.Model(model),
-                new EmbeddingOptions { Device = logged, Pooling = PoolingMode.Mean, Normalize = false, Threads = 1, BatchSize = 2 });
-            return embedder.Embed(encodings);
-        }
-        var actual = Embed(overlapped);
-        var expected = Embed(sequential);
+            var ids = Enumerable.Range(0, 2 + (i * 5 + 3) % 7).Select(_ => random.Next(100, overlappedModel.Tokenizer.VocabularySize)).ToArray();
+            return new TokenEncoding(ids, new int[ids.Length]); // lengths 2..8, mixed
+        }).ToArray();
+        var actual = overlappedModel.Embed(encodings);
+        var expected = sequentialModel.Embed(encodings);
         for (int i = 0; i < encodings.Length; i++) Assert.Equal(expected[i], actual[i]); // bit for bit: rows never mix
 
         int batches = (encodings.Length + 1) / 2;
@@ -48,6 +46,17 @@ public class PipelineTests
         Assert.True(sequential.IndexOf("stage", 1) > sequential.IndexOf("wait", 0), string.Join(", ", sequential.Log));
         // ILGPU's CPU accelerator page-locks with mlock: expected wherever the memlock limit leaves room (8 MiB here).
         if (MemlockLimitBytes() >= 1 << 20) Assert.True(overlapped.PageLocked, $"staging fell back to ordinary arrays: {overlapped.LockFailure}");
+
+        // Texts beyond 4 batches' worth are tokenized a chunk ahead while the device runs the chunk before: same vectors.
+        var texts = Enumerable.Range(0, 10).Select(i => string.Join(' ', Enumerable.Repeat(i % 2 == 0 ? "你" : "ok", 1 + i % 4))).ToArray();
+        int staged = overlapped.Count("stage");
+        var textVectors = overlappedModel.Embed(texts);
+        Assert.Equal(5, overlapped.Count("stage") - staged);
+        // Chunks of 8 and 2 texts (4 + 1 batches): the device drains at the chunk boundary, not inside a chunk.
+        Assert.True(overlapped.IndexOf("stage", staged + 4) > overlapped.IndexOf("wait", staged + 3));
+        Assert.True(overlapped.IndexOf("stage", staged + 3) < overlapped.IndexOf("wait", staged + 2));
+        var textExpected = sequentialModel.Embed(texts);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(textExpected[i], textVectors[i]);
     }
 
     [Theory]

@@ -51,6 +51,9 @@ internal sealed class DevicePipeline
         _members = new (int, int)[slots];
     }
 
+    /// <summary>Batch slots: 2 when batches overlap.</summary>
+    public int Slots => _batches.Length;
+
     /// <summary>
     /// Runs the inputs in <paramref name="order"/> (sorted by length) in batches of at most <paramref name="batchSize"/>
     /// inputs and <paramref name="tokenBudget"/> tokens and hands every input's head outputs to <paramref name="handler"/>;

@@ -56,6 +56,9 @@ internal sealed class EncoderRunner
     /// <summary>Whether batches run on a device (<see cref="RunHeads"/> and <see cref="LoadHead"/> then serve).</summary>
     public bool OnDevice => _pipeline is not null;
 
+    /// <summary>Whether batches overlap on the device (the next staged while one runs), so preparing inputs ahead pays.</summary>
+    public bool Overlaps => _pipeline is { Slots: > 1 };
+
     public void Run(IReadOnlyList<TokenEncoding> encodings, SequenceHandler handler)
     {
         var adapter = new DelegateHandler(handler);
