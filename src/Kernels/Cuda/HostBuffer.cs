@@ -94,7 +94,8 @@ internal sealed class HostBuffer<T> : IDisposable where T : unmanaged
     public void CopyFrom(AcceleratorStream stream, ArrayView<T> source, int offset)
     {
         if (source.Length == 0) return;
-        if (_locked is not null) _locked.ArrayView.SubView(offset, source.Length).CopyFrom(stream, source);
+        // Dispatched on the device buffer, as ILGPU's own CopyToPageLockedAsync does.
+        if (_locked is not null) source.CopyTo(stream, _locked.ArrayView.SubView(offset, source.Length));
         else source.CopyToCPU(stream, _plain.AsSpan(offset, (int)source.Length));
         _transfers.Down(source.LengthInBytes);
     }
