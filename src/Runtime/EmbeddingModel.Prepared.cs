@@ -71,7 +71,7 @@ public sealed partial class EmbeddingModel
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
         // On a device, inputs that pool over all their tokens are pooled there: only their vectors come back.
-        if (_loaded.Encoder.PoolsOnDevice && normalize.All(n => n == normalize[0])
+        if (_loaded.Encoder.OnDevice && normalize.All(n => n == normalize[0])
             && prepared.All(p => windows[p.Owner] == 1 && (Pooling != PoolingMode.Mean || p.PromptTokens == 0)))
         {
             _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, normalize.Length > 0 && normalize[0],

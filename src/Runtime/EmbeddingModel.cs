@@ -146,7 +146,7 @@ public sealed partial class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
-        if (_loaded.Encoder.PoolsOnDevice)
+        if (_loaded.Encoder.OnDevice)
         {
             var results = new float[encodings.Count][];
             _runner.RunPooled(encodings, Heads.Pooling.ToTokenPooling(Pooling), Normalize, (index, vector) => results[index] = vector.ToArray());

@@ -48,7 +48,7 @@ internal sealed class Encoder : IDisposable
     public void Dispose() => _device?.Dispose();
 
     /// <summary>Whether the encoder runs on a device (<see cref="Device"/>): batches then go through a <see cref="DevicePipeline"/>.</summary>
-    public bool PoolsOnDevice => _device is not null;
+    public bool OnDevice => _device is not null;
 
     /// <summary>The device encoder, or null for the CPU kernels.</summary>
     public IDeviceEncoder? Device => _device;
