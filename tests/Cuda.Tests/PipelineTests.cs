@@ -1,5 +1,6 @@
 using EmbedRt.Batching;
 using EmbedRt.Devices;
+using EmbedRt.Kernels;
 using EmbedRt.Kernels.Cuda;
 using EmbedRt.Loader.Safetensors;
 using EmbedRt.Model;
@@ -59,6 +60,48 @@ public class PipelineTests
         for (int i = 0; i < texts.Length; i++) Assert.Equal(textExpected[i], textVectors[i]);
     }
 
+    [Fact]
+    public void SeveralHeadsInOneBatchAndAMultiLabelClassifierMatchHostMath()
+    {
+        // Driven through IDeviceEncoder directly: the hidden state and a 3-label classifier (CLS → dense + tanh →
+        // out) from one submit, the classifier checked against double-precision math on the returned hidden state.
+        var logged = new LoggingDevice(GpuDevice.CpuSimulator());
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-zh"), new EmbeddingOptions { Device = logged, Threads = 1 });
+        var device = logged.Loaded;
+        int h = model.Dimension, labels = 3;
+        var random = new Random(3);
+        float[] Weights(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var (w1, b1, w2, b2) = (Weights(h * h), Weights(h), Weights(labels * h), Weights(labels));
+        var hiddenHead = device.LoadHead(new DeviceHeadSpec(HeadInput.AllTokens, []));
+        var classifier = device.LoadHead(new DeviceHeadSpec(HeadInput.FirstToken,
+            [new HeadLayer(w1, b1, h, h, Activation.Tanh), new HeadLayer(w2, b2, labels, h, Activation.None)]));
+        Assert.Equal(labels, classifier.OutFeatures);
+        Assert.Throws<ArgumentException>(() => device.LoadHead(new DeviceHeadSpec(HeadInput.AllTokens, [], Normalize: true)));
+        Assert.Throws<ArgumentException>(() => device.LoadHead(new DeviceHeadSpec(HeadInput.FirstToken, [new HeadLayer(w2, b2, labels, h, Activation.None), new HeadLayer(w2, b2, labels, h, Activation.None)])));
+
+        int[][] sequences = [[101, 2000, 2001, 102], [101, 3000, 102], [101, 4000, 4001, 4002, 4003, 102]];
+        var batch = new PackedBatch();
+        batch.Pack(sequences.Select(ids => new TokenEncoding(ids, new int[ids.Length])).ToArray(), [0, 1, 2]);
+        var positions = sequences.SelectMany(ids => Enumerable.Range(0, ids.Length)).ToArray(); // BERT: 0.. per sequence
+        device.Stage(0, batch, positions);
+        device.Submit(0, [hiddenHead, classifier]);
+        device.Wait(0);
+        var hidden = device.Output(0, 0).ToArray();
+        var logits = device.Output(0, 1).ToArray();
+        Assert.Equal(batch.TokenCount * h, hidden.Length);
+        Assert.Equal(sequences.Length * labels, logits.Length);
+        for (int s = 0; s < sequences.Length; s++)
+        {
+            var cls = hidden.AsSpan(batch.Offsets[s] * h, h).ToArray();
+            var pooled = Enumerable.Range(0, h).Select(o => Math.Tanh(b1[o] + Enumerable.Range(0, h).Sum(i => (double)w1[o * h + i] * cls[i]))).ToArray();
+            for (int l = 0; l < labels; l++)
+            {
+                double expected = b2[l] + Enumerable.Range(0, h).Sum(i => w2[l * h + i] * pooled[i]);
+                Assert.True(Math.Abs(expected - logits[s * labels + l]) <= 1e-5, $"sequence {s} label {l}: {logits[s * labels + l]} vs {expected}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -98,6 +141,7 @@ public class PipelineTests
         public string Name => inner.Name;
         public GpuDevice Inner => inner;
         public IReadOnlyList<string> Log => _log;
+        public DeviceEncoder Loaded => _encoder!;
         public bool PageLocked => _encoder!.PageLocked;
         public string? LockFailure => _encoder!.LockFailure;
 
