@@ -76,6 +76,8 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
     {
+        // Callers' threads vary (a server's requests): make the accelerator's context current on this one.
+        _accelerator.Bind();
         var s = _slots[slot];
         var staged = s.Staged;
         var offsets = staged.Offsets.Span[..(staged.Count + 1)];
