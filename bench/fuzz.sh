@@ -23,11 +23,11 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls fuzz/corpus))
 date=$(date -u +%Y-%m-%d)
 report=bench/results/fuzz-$date.md
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '))"
 {
   echo "# Fuzzing the loaders — $date"
   echo
-  echo "Machine: $cpu, $(nproc) cores (shared with other builds: exec/s is a floor). Commit $(git rev-parse --short HEAD)."
+  echo "Machine: $cpu, $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start. Commit $(git rev-parse --short HEAD)."
   echo "AFL++ $(dpkg-query -W -f='${Version}' afl++ 2>/dev/null || echo '?') with SharpFuzz 2.3.0 (persistent in-process loop), EmbedRt.Loader, EmbedRt.Runtime and the CLI (embedrt.dll) instrumented."
   echo "Command: \`EXECS=$EXECS SECONDS_PER_TARGET=$SECONDS_PER_TARGET bench/fuzz.sh ${*:-}\`; each target stops at EXECS executions or SECONDS_PER_TARGET seconds."
   echo

@@ -17,7 +17,7 @@ internal static class InputParser
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return [new ModelInput(element.GetString()!, null)];
+                return [new ModelInput(ReadText(element, field), null)];
             case JsonValueKind.Array:
                 int count = element.GetArrayLength();
                 if (count == 0) throw ApiException.Empty($"`{field}` cannot be empty", field);
@@ -29,7 +29,7 @@ internal static class InputParser
                     string path = $"{field}[{i}]";
                     inputs[i++] = item.ValueKind switch
                     {
-                        JsonValueKind.String => new ModelInput(item.GetString()!, null),
+                        JsonValueKind.String => new ModelInput(ReadText(item, path), null),
                         JsonValueKind.Array => new ModelInput(null, ReadIds(item, path)),
                         _ => throw ApiException.Invalid($"`{path}` must be a string or a list of token ids, not {Describe(item)}", field),
                     };
@@ -62,6 +62,22 @@ internal static class InputParser
         if (element.ValueKind != JsonValueKind.Array)
             throw ApiException.Invalid($"`{field}` must be a list of token ids or a list of such lists, not {Describe(element)}", field);
         return [ReadIds(element, field)];
+    }
+
+    /// <summary>
+    /// A string value. JsonDocument checks a string's UTF-8 and escapes only when it is read: invalid UTF-8 or a lone
+    /// surrogate escape ("\ud800") is the client's error, as serde_json makes it in TEI.
+    /// </summary>
+    private static string ReadText(JsonElement element, string path)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ApiException.Invalid($"`{path}` is not valid text (invalid UTF-8 or a lone surrogate escape): {e.Message}", path);
+        }
     }
 
     private static int[] ReadIds(JsonElement array, string path)

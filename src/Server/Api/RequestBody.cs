@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace EmbedRt.Server.Api;
 
-/// <summary>Reads a JSON request body with the source-generated contract; malformed or oversized bodies become API errors.</summary>
+/// <summary>Reads a JSON request body with the source-generated contract; malformed, oversized or stalled bodies become API errors.</summary>
 internal static class RequestBody
 {
     public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, long payloadLimit) where T : class
@@ -23,6 +23,15 @@ internal static class RequestBody
             throw new ApiException(ErrorType.Validation, $"the request body is over the payload limit of {payloadLimit} bytes", "payload_limit")
             {
                 StatusOverride = StatusCodes.Status413PayloadTooLarge,
+            };
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel ended the body: too slow (its minimum data rate, 408) or malformed framing (400).
+            bool timeout = e.StatusCode == StatusCodes.Status408RequestTimeout;
+            throw new ApiException(ErrorType.Validation, $"the request body could not be read: {e.Message}", timeout ? "timeout" : "bad_request")
+            {
+                StatusOverride = e.StatusCode,
             };
         }
     }
