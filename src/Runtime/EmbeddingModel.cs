@@ -29,7 +29,7 @@ public sealed partial class EmbeddingModel : IDisposable
         _loaded = loaded;
         RejectUnsupportedModules(loaded);
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
-        _tokenizeAhead = 4 * options.BatchSize; // chunk: the device drains once per chunk
+        _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
@@ -104,28 +104,18 @@ public sealed partial class EmbeddingModel : IDisposable
         return Embed([prepared])[0];
     }
 
-    /// <summary>
-    /// On a device the CPU's share is tokenizing: the inputs go in chunks, the next chunk tokenized on another thread
-    /// while the device runs this one (whose batches overlap among themselves, see DevicePipeline). Vectors are the
-    /// same as in one pass: no output row depends on which inputs share its batch.
-    /// </summary>
+    /// <summary>Texts in chunks, the next tokenized while the device runs this one (<see cref="TokenizeAhead"/>).</summary>
     private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
     {
         var results = new float[inputs.Count][];
-        PreparedTexts Chunk(int start) => Prepare(inputs.Skip(start).Take(_tokenizeAhead).ToArray(), options);
-        var next = Task.Run(() => Chunk(0));
-        for (int start = 0; start < inputs.Count; start += _tokenizeAhead)
-        {
-            var prepared = next.GetAwaiter().GetResult();
-            if (start + _tokenizeAhead < inputs.Count)
+        TokenizeAhead.Run(inputs.Count, _tokenizeAhead,
+            (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options),
+            (start, prepared) =>
             {
-                int following = start + _tokenizeAhead;
-                next = Task.Run(() => Chunk(following));
-            }
-            if (onTruncated is not null)
-                foreach (int index in prepared.TruncatedInputs) onTruncated(start + index);
-            Embed([prepared])[0].CopyTo(results, start);
-        }
+                if (onTruncated is not null)
+                    foreach (int index in prepared.TruncatedInputs) onTruncated(start + index);
+                Embed([prepared])[0].CopyTo(results, start);
+            });
         return results;
     }
 

@@ -95,13 +95,15 @@ public class ForwardTests
     public void RerankerScoresMatchTheCpuPathAndOnlyTheScoresComeBack()
     {
         const string model = "xlmr-tiny-reranker";
-        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage"), ("x", "y")];
+        // Nine pairs in batches of two: more than four batches, so the pairs are tokenized a chunk ahead.
+        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage"), ("x", "y"), ("a", "b c"), ("d", "e"),
+            ("f g", "h"), ("i", "j"), ("k", "l m"), ("n", "o")];
         var device = GpuDevice.CpuSimulator();
         using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1, BatchSize = 2 });
         using var cpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
         long before = device.Transfers.DeviceToHostBytes;
         var actual = gpu.Logits(pairs);
-        Assert.Equal(sizeof(float) * pairs.Length, device.Transfers.DeviceToHostBytes - before); // one logit per pair, over two batches
+        Assert.Equal(sizeof(float) * pairs.Length, device.Transfers.DeviceToHostBytes - before); // one logit per pair, over five batches
         var expected = cpu.Logits(pairs);
         for (int i = 0; i < pairs.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
     }

@@ -20,6 +20,7 @@ public sealed class BgeM3Model : IDisposable
     private readonly DenseHead _colbert;
     private readonly DenseHead _sparse;
     private readonly IDeviceHead[]? _deviceHeads;
+    private readonly int _tokenizeAhead;
 
     private BgeM3Model(LoadedEncoder loaded, EmbeddingOptions options, DenseHead colbert, DenseHead sparse)
     {
@@ -27,6 +28,7 @@ public sealed class BgeM3Model : IDisposable
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _colbert = colbert;
         _sparse = sparse;
+        _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
         if (_runner.OnDevice)
             _deviceHeads =
             [
@@ -74,8 +76,13 @@ public sealed class BgeM3Model : IDisposable
     public M3Embedding[] Encode(IReadOnlyList<string> texts)
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
-        var prepared = _preparer.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false);
-        return Encode(prepared.Select(p => p.Encoding).ToArray());
+        TokenEncoding[] Tokenize(int start, int length) => _preparer.Prepare(
+            texts.Skip(start).Take(length).Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false)
+            .Select(p => p.Encoding).ToArray();
+        if (!_runner.Overlaps || texts.Count <= _tokenizeAhead) return Encode(Tokenize(0, texts.Count));
+        var results = new M3Embedding[texts.Count];
+        TokenizeAhead.Run(texts.Count, _tokenizeAhead, Tokenize, (start, encodings) => Encode(encodings).CopyTo(results, start));
+        return results;
     }
 
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
