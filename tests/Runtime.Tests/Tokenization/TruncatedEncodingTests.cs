@@ -3,8 +3,8 @@ using EmbedRt.Tokenization;
 namespace EmbedRt.Runtime.Tests.Tokenization;
 
 /// <summary>
-/// With a max length, a long text is tokenized piece by piece and stops at the limit; the ids must be exactly
-/// those of tokenizing the whole text and truncating it (texts of every fixture category, glued in several ways
+/// A long text is tokenized piece by piece (and, with a max length, stops at the limit); the ids must be exactly
+/// those of tokenizing the whole text at once and truncating it (texts of every fixture category, glued in several ways
 /// so that the piece cuts land next to every kind of character).
 /// </summary>
 public sealed class TruncatedEncodingTests
@@ -26,8 +26,8 @@ public sealed class TruncatedEncodingTests
         foreach (string glue in new[] { " ", "", "\n" })
         {
             string text = LongText(cases, glue, 20_000);
-            var whole = tokenizer.Encode(text);
-            foreach (int pieceChars in new[] { 0, 1, 37 }) // 0: the production size, larger than this text
+            var whole = WithPieces(int.MaxValue, () => tokenizer.Encode(text));
+            foreach (int pieceChars in new[] { 0, 1, 37 }) // 0: the production size (16K chars)
             {
                 foreach (int limit in new[] { 2, 17, 512, 3001, whole.Ids.Length - 1, whole.Ids.Length + 5 })
                 {
@@ -36,6 +36,24 @@ public sealed class TruncatedEncodingTests
                     Assert.True(expected.Ids.SequenceEqual(actual.Ids), $"{name}, glue {glue.Length}, pieces of {pieceChars}: ids differ at limit {limit}");
                     Assert.Equal(expected.TypeIds, actual.TypeIds);
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Tokenizers))]
+    public void Long_text_without_a_limit_in_pieces_equals_whole_text(string kind, string name)
+    {
+        var (tokenizer, cases) = Load(kind, name);
+        foreach (string glue in new[] { " ", "", "\n" })
+        {
+            string text = LongText(cases, glue, 40_000);
+            var whole = WithPieces(int.MaxValue, () => tokenizer.Encode(text));
+            foreach (int pieceChars in new[] { 0, 1, 37 })
+            {
+                var actual = WithPieces(pieceChars, () => tokenizer.Encode(text));
+                Assert.True(whole.Ids.SequenceEqual(actual.Ids), $"{name}, glue {glue.Length}, pieces of {pieceChars}: ids differ");
+                Assert.Equal(whole.TypeIds, actual.TypeIds);
             }
         }
     }

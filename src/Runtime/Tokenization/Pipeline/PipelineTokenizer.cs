@@ -9,7 +9,10 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// </summary>
 internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
 {
-    /// <summary>With a limit, text is tokenized in pieces of about this many chars, stopping once it is reached.</summary>
+    /// <summary>
+    /// Long text is tokenized in pieces of about this many chars (the normalized copy and the model's scratch stay
+    /// that small), stopping early once a limit is reached.
+    /// </summary>
     private static int PieceChars => t_pieceCharsForTests > 0 ? t_pieceCharsForTests : 1 << 14;
 
     /// <summary>Tests set tiny pieces on their own thread so that cuts land everywhere.</summary>
@@ -138,12 +141,12 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary
     }
 
     /// <summary>
-    /// Encodes a segment between added tokens whole, or, when a limit is set and the segment is long, piece by
-    /// piece at the segment model's cut points until the limit is reached: the ids are those of the whole.
+    /// Encodes a segment between added tokens whole, or, when it is long, piece by piece at the segment model's
+    /// cut points until the limit (if any) is reached: the ids are those of the whole.
     /// </summary>
     private void EncodePieces(ReadOnlySpan<char> segment, bool atTextStart, Workspace workspace, GrowableList<int> ids, int stopAt)
     {
-        if (stopAt == int.MaxValue || !_cuttable || segment.Length <= PieceChars)
+        if (!_cuttable || segment.Length <= PieceChars)
         {
             EncodeSegment(segment, atTextStart, workspace, ids);
             return;
