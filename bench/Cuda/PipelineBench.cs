@@ -14,33 +14,42 @@ namespace EmbedRt.Bench.Cuda;
 /// </summary>
 internal static class PipelineBench
 {
-    /// <summary>Pipelined vs sequential tokens/s of an embedding model on mixed-length inputs; vectors must agree bit for bit.</summary>
+    /// <summary>
+    /// Pipelined vs sequential tokens/s of an embedding model on mixed lengths, vectors compared bit for bit: token ids
+    /// (batch n + 1 staged while n runs) and texts (also tokenized a chunk ahead, against tokenizing all first).
+    /// </summary>
     public static int Overlap(string model, int batch, int length, bool simulator)
     {
         var pipelined = Device(simulator, overlap: true);
         var sequential = Device(simulator, overlap: false);
         using var a = EmbeddingModel.Load(model, new EmbeddingOptions { Device = pipelined, BatchSize = batch });
         using var b = EmbeddingModel.Load(model, new EmbeddingOptions { Device = sequential, BatchSize = batch });
-        var inputs = MixedInputs(a.Tokenizer.VocabularySize, simulator ? 6 : 8 * batch, simulator ? 12 : length, seed: 1);
-        long tokens = inputs.Sum(e => (long)e.Ids.Length);
-
-        float[][] pipelinedVectors = a.Embed(inputs), sequentialVectors = b.Embed(inputs); // warm-up and the check
-        bool identical = pipelinedVectors.Zip(sequentialVectors).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second));
-        double seqSeconds = 0, pipeSeconds = 0;
+        int count = simulator ? 6 : 8 * batch, longest = simulator ? 12 : length;
+        var inputs = MixedInputs(a.Tokenizer.VocabularySize, count, longest, seed: 1);
+        var texts = MixedTexts(count, longest / 2, seed: 4);
         int rounds = simulator ? 1 : 3;
-        for (int r = 0; r < rounds; r++) // ABBA: drift on a shared machine hits both alike
+
+        bool Compare(string what, long tokens, Func<EmbeddingModel, float[][]> run)
         {
-            pipeSeconds += Seconds(() => a.Embed(inputs));
-            seqSeconds += Seconds(() => b.Embed(inputs));
-            seqSeconds += Seconds(() => b.Embed(inputs));
-            pipeSeconds += Seconds(() => a.Embed(inputs));
+            long down = pipelined.Transfers.DeviceToHostBytes, up = pipelined.Transfers.HostToDeviceBytes;
+            bool identical = run(a).Zip(run(b)).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)); // warm-up and the check
+            double seqSeconds = 0, pipeSeconds = 0;
+            for (int r = 0; r < rounds; r++) // ABBA: drift on a shared machine hits both alike
+            {
+                pipeSeconds += Seconds(() => run(a));
+                seqSeconds += Seconds(() => run(b));
+                seqSeconds += Seconds(() => run(b));
+                pipeSeconds += Seconds(() => run(a));
+            }
+            double through = (2 * rounds + 1) * (double)tokens; // tokens through the pipelined model: warm-up + timed runs
+            Console.WriteLine($"| {Name(model)} | {what}: {count} inputs, {tokens} tokens | {2 * rounds * tokens / seqSeconds:F0} tok/s | " +
+                $"{2 * rounds * tokens / pipeSeconds:F0} tok/s | x{seqSeconds / pipeSeconds:F2} | {(identical ? "identical" : "DIFFERENT")} | " +
+                $"{(pipelined.Transfers.HostToDeviceBytes - up) / through:F1} B up, {(pipelined.Transfers.DeviceToHostBytes - down) / through:F1} B back per token |");
+            return identical;
         }
-        long runs = (2 * rounds + 1) * tokens; // tokens through the pipelined model: warm-up + timed runs
-        double down = (double)pipelined.Transfers.DeviceToHostBytes / runs, up = (double)pipelined.Transfers.HostToDeviceBytes / runs;
-        Console.WriteLine($"| {Name(model)} | {inputs.Length} inputs, {tokens} tokens, 2..{(simulator ? 12 : length)} | {2 * rounds * tokens / seqSeconds:F0} tok/s | " +
-            $"{2 * rounds * tokens / pipeSeconds:F0} tok/s | x{seqSeconds / pipeSeconds:F2} | {(identical ? "identical" : "DIFFERENT")} | " +
-            $"{up:F1} B up, {down:F1} B back per token |");
-        return identical ? 0 : 1;
+        bool ids = Compare($"token ids 2..{longest}", inputs.Sum(e => (long)e.Ids.Length), model => model.Embed(inputs));
+        bool words = Compare("texts", a.CountTokens(texts), model => model.Embed(texts));
+        return ids && words ? 0 : 1;
     }
 
     /// <summary>BGE-M3's three heads on the device: tokens/s, bytes back per token against the hidden state, outputs against the CPU.</summary>
@@ -113,6 +122,16 @@ internal static class PipelineBench
         var result = run();
         double seconds = clock.Elapsed.TotalSeconds;
         return (result, seconds, device.Transfers.DeviceToHostBytes - before);
+    }
+
+    /// <summary>Sentences of 1..maxWords words, English and Chinese mixed.</summary>
+    private static string[] MixedTexts(int count, int maxWords, int seed)
+    {
+        string[] words = ["the", "retrieval", "model", "embeds", "passages", "quickly", "向量", "检索", "模型", "很快", "documents", "和", "queries"];
+        var random = new Random(seed);
+        return Enumerable.Range(0, count)
+            .Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, Math.Max(2, maxWords + 1))).Select(_ => words[random.Next(words.Length)])))
+            .ToArray();
     }
 
     private static double Seconds(Action run)
