@@ -62,37 +62,42 @@ internal sealed class DevicePipeline
     public void Run(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, int batchSize,
         int tokenBudget, IReadOnlyList<IDeviceHead> heads, OutputCheck check, HeadOutputHandler handler)
     {
-        int slots = _batches.Length, pending = -1;
+        int slots = _batches.Length, inFlight = -1;
         try
         {
             for (int start = 0, batch = 0; start < order.Length; batch++)
             {
                 int end = LengthBatcher.BatchEnd(order, lengths, start, batchSize, tokenBudget), slot = batch % slots;
                 Stage(encodings, order, slot, start, end);
-                if (pending >= 0) _device.Wait(pending);
+                int done = inFlight;
+                if (done >= 0)
+                {
+                    _device.Wait(done);
+                    inFlight = -1;
+                }
                 _device.Submit(slot, heads);
-                if (pending >= 0) Deliver(order, pending, heads, check, handler);
-                pending = slot;
+                inFlight = slot;
                 if (slots == 1)
                 {
                     _device.Wait(slot);
-                    pending = -1;
-                    Deliver(order, slot, heads, check, handler);
+                    inFlight = -1;
+                    done = slot;
                 }
+                if (done >= 0) Deliver(order, done, heads, check, handler);
                 start = end;
             }
-            if (pending >= 0)
+            if (inFlight >= 0)
             {
-                _device.Wait(pending);
-                int last = pending;
-                pending = -1;
+                int last = inFlight;
+                _device.Wait(last);
+                inFlight = -1;
                 Deliver(order, last, heads, check, handler);
             }
         }
         finally
         {
             // A failure (a bad output, a handler's exception) must not leave a batch running into buffers the next run reuses.
-            if (pending >= 0) _device.Wait(pending);
+            if (inFlight >= 0) _device.Wait(inFlight);
         }
     }
 

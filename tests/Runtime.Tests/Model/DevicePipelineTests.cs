@@ -104,7 +104,7 @@ public class DevicePipelineTests
             private readonly (int[] Ids, int[] Offsets)[] _staged = new (int[], int[])[2];
             private readonly List<float[]>[] _outputs = [[], []];
             private readonly int[] _batchInSlot = new int[2];
-            private int _batches;
+            private int _batches, _inFlightSlot = -1;
 
             public string Name => "fake";
             public int Slots => device.Slots;
@@ -123,6 +123,7 @@ public class DevicePipelineTests
                 Assert.False(device.InFlight, "a batch was submitted while another was in flight");
                 device.Log.Add($"submit {_batchInSlot[slot]}");
                 device.InFlight = true;
+                _inFlightSlot = slot;
                 var (ids, offsets) = _staged[slot];
                 _outputs[slot] = heads.Select(head => Rows(head.Spec.Input, ids, offsets)
                     .SelectMany(value => Enumerable.Repeat(value, head.OutFeatures)).ToArray()).ToList();
@@ -144,7 +145,7 @@ public class DevicePipelineTests
             public void Wait(int slot)
             {
                 device.Log.Add($"wait {_batchInSlot[slot]}");
-                device.InFlight = false;
+                if (slot == _inFlightSlot) (device.InFlight, _inFlightSlot) = (false, -1); // waiting for a finished batch changes nothing
             }
 
             public ReadOnlySpan<float> Output(int slot, int head) => _outputs[slot][head];
