@@ -64,6 +64,7 @@ public sealed class OpenAiTests(AllModelsServer fixture) : IClassFixture<AllMode
     [InlineData("{\"input\": \"a\", \"model\": \"xlmr-tiny-reranker\"}", 424, null)]
     [InlineData("{\"input\": [true]}", 422, "input")]
     [InlineData("{\"input\": ", 422, null)]
+    [InlineData("{\"input\": \"a\", \"model\": \"bert-tiny-uncased\", \"input\": \"b\"}", 422, null)]
     public async Task Errors_have_the_OpenAI_shape(string request, int status, string? param)
     {
         var (code, body) = await Host.PostAsync("/v1/embeddings", request);

@@ -8,7 +8,8 @@ namespace EmbedRt.Server.Api;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.Strict)]
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowDuplicateProperties = false)] // {"inputs": "a", "inputs": "b"} is refused, as TEI's serde does, not silently "b"
 [JsonSerializable(typeof(EmbedRequest))]
 [JsonSerializable(typeof(RerankRequest))]
 [JsonSerializable(typeof(SimilarityRequest))]
