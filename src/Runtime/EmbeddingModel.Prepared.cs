@@ -70,31 +70,36 @@ public sealed partial class EmbeddingModel
         var vectors = new float[normalize.Length][];
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
-        // On a device, inputs that pool over all their tokens are pooled there: only their vectors come back.
-        if (_loaded.Encoder.OnDevice && normalize.All(n => n == normalize[0])
-            && prepared.All(p => windows[p.Owner] == 1 && (Pooling != PoolingMode.Mean || p.PromptTokens == 0)))
+        var encodings = prepared.Select(p => p.Encoding).ToArray();
+
+        // An owner's only window is its vector; several windows of one long input are averaged unnormalized.
+        void Combine(int index, ReadOnlySpan<float> pooled)
         {
-            _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, normalize.Length > 0 && normalize[0],
-                (index, vector) => vectors[prepared[index].Owner] = vector.ToArray());
-            return vectors;
+            int owner = prepared[index].Owner;
+            var vector = vectors[owner] ??= new float[h];
+            if (windows[owner] == 1) pooled.CopyTo(vector);
+            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
         }
-        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
-        {
-            var input = prepared[index];
-            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-            var vector = vectors[input.Owner] ??= new float[h];
-            if (windows[input.Owner] == 1)
+
+        // On a device every window is pooled there, so only vectors come back; not yet a mean that skips prompt tokens.
+        bool onDevice = _loaded.Encoder.OnDevice && (Pooling != PoolingMode.Mean || prepared.All(p => p.PromptTokens == 0));
+        bool normalizedWhilePooled = onDevice
+            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
+            : true; // the CPU normalizes each single-window owner while pooling
+        if (onDevice)
+            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector));
+        else
+            _runner.Run(encodings, (index, ids, hidden) =>
             {
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, normalize[input.Owner], vector);
-                return;
-            }
-            // Several windows of one long input: the mean of their (unnormalized) vectors, normalized below.
-            Span<float> pooled = stackalloc float[h];
-            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
-            for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
-        });
+                var input = prepared[index];
+                int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
+                Span<float> pooled = stackalloc float[h];
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[input.Owner] == 1 && normalize[input.Owner], pooled);
+                Combine(index, pooled);
+            });
         for (int i = 0; i < vectors.Length; i++)
-            if (windows[i] > 1 && normalize[i]) kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
+            if (normalize[i] && (windows[i] > 1 || !normalizedWhilePooled))
+                kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
         return vectors;
     }
 }

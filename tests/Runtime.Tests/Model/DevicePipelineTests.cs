@@ -52,6 +52,31 @@ public class DevicePipelineTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LongInputsSplitIntoWindowsArePooledOnTheDeviceAndAveragedHere(bool normalize)
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = normalize, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        string[] texts = ["short text", string.Join(' ', Enumerable.Repeat("hello world again and again", 6)), "another one"];
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
+
+        var vectors = model.Embed([prepared])[0];
+        for (int owner = 0; owner < texts.Length; owner++)
+        {
+            // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.
+            double expected = prepared.Inputs.Where(input => input.Owner == owner).Average(input => input.Encoding.Ids.Average());
+            if (normalize) expected = 1 / Math.Sqrt(model.Dimension); // all components alike, then L2-normalized
+            Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
+        }
+        Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens))); // no hidden state crossed
+    }
+
     [Fact]
     public void BgeM3SparseAndColBertRowsBelongToTheirInputs()
     {
@@ -121,7 +146,7 @@ public class DevicePipelineTests
             public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
             {
                 Assert.False(device.InFlight, "a batch was submitted while another was in flight");
-                device.Log.Add($"submit {_batchInSlot[slot]}");
+                device.Log.Add($"submit {_batchInSlot[slot]} {string.Join('+', heads.Select(head => head.Spec.Input))}");
                 device.InFlight = true;
                 _inFlightSlot = slot;
                 var (ids, offsets) = _staged[slot];
