@@ -29,6 +29,11 @@ public sealed class BgeM3Model : IDisposable
         _colbert = colbert;
         _sparse = sparse;
         _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
+        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+        if (options.LongInputs == LongInputPolicy.ChunkMean)
+            throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
+        // On a device the three heads run there: dense (CLS + L2), relu(sparse) per token, ColBERT after CLS.
         if (_runner.OnDevice)
             _deviceHeads =
             [
@@ -36,10 +41,6 @@ public sealed class BgeM3Model : IDisposable
                 _runner.LoadHead(new DeviceHeadSpec(HeadInput.AllTokens, [sparse.DeviceLayer(Activation.Relu)])),
                 _runner.LoadHead(new DeviceHeadSpec(HeadInput.TokensAfterFirst, [colbert.DeviceLayer()])),
             ];
-        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
-        if (options.LongInputs == LongInputPolicy.ChunkMean)
-            throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
     }
 
     /// <summary>The model's tokenizer.</summary>
