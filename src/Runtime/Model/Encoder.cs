@@ -56,6 +56,7 @@ internal sealed class Encoder : IDisposable
     /// <summary>Runs the encoder; the last hidden state, [batch.TokenCount, hidden], is left in <see cref="EncoderWorkspace.Hidden"/>.</summary>
     public void Forward(PackedBatch batch, EncoderWorkspace workspace)
     {
+        if (_device is not null) throw new InvalidOperationException("an encoder on a device runs through a DevicePipeline");
         int tokens = batch.TokenCount, h = _config.Hidden;
         workspace.EnsureTokens(tokens);
         var hidden = workspace.Hidden.AsSpan(0, tokens * h);
@@ -63,7 +64,6 @@ internal sealed class Encoder : IDisposable
         var qkv = workspace.Qkv.AsSpan(0, tokens * 3 * h);
         var inner = workspace.Inner.AsSpan(0, tokens * _config.Intermediate);
 
-        if (_device is not null) throw new InvalidOperationException("an encoder on a device runs through a DevicePipeline");
         var positions = workspace.Positions.AsSpan(0, tokens);
         ComputePositions(batch, positions);
         var e = _weights.Embeddings;
