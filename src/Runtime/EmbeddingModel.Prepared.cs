@@ -81,13 +81,14 @@ public sealed partial class EmbeddingModel
             else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
         }
 
-        // On a device every window is pooled there, so only vectors come back; not yet a mean that skips prompt tokens.
-        bool onDevice = _loaded.Encoder.OnDevice && (Pooling != PoolingMode.Mean || prepared.All(p => p.PromptTokens == 0));
+        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
+        bool onDevice = _loaded.Encoder.OnDevice;
         bool normalizedWhilePooled = onDevice
             ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
             : true; // the CPU normalizes each single-window owner while pooling
         if (onDevice)
-            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector));
+            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector),
+                Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
         else
             _runner.Run(encodings, (index, ids, hidden) =>
             {

@@ -109,6 +109,24 @@ public class ForwardTests
     }
 
     [Fact]
+    public void AMeanThatLeavesThePromptOutMatchesTheCpuPathAndSendsBackOnlyVectors()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        var device = GpuDevice.CpuSimulator();
+        using var gpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Threads = 1 });
+        using var cpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Pooling = PoolingMode.Mean, Threads = 1 });
+        string[] texts = ["hello world", "a"];
+        long before = device.Transfers.DeviceToHostBytes;
+        var actual = gpu.Embed(texts, prompt: "query: ");
+        Assert.Equal(sizeof(float) * (long)gpu.Dimension * texts.Length, device.Transfers.DeviceToHostBytes - before);
+        var expected = cpu.Embed(texts, prompt: "query: ");
+        for (int i = 0; i < texts.Length; i++) Assert.True(Metrics.MaxAbsError(actual[i], expected[i]) <= 1e-4, $"text {i}");
+        Assert.True(Metrics.MaxAbsError(actual[0], gpu.Embed(["query: hello world"], prompt: "")[0]) > 1e-3, "the prompt must be left out");
+    }
+
+    [Fact]
     public void PooledEmbeddingsSendBackOneVectorPerInput()
     {
         const string model = "bert-tiny-uncased";

@@ -85,7 +85,7 @@ public class PipelineTests
         var batch = new PackedBatch();
         batch.Pack(sequences.Select(ids => new TokenEncoding(ids, new int[ids.Length])).ToArray(), [0, 1, 2]);
         var positions = sequences.SelectMany(ids => Enumerable.Range(0, ids.Length)).ToArray(); // BERT: 0.. per sequence
-        device.Stage(0, batch, positions);
+        device.Stage(0, batch, positions, []);
         device.Submit(0, [hiddenHead, classifier]);
         device.Wait(0);
         var hidden = device.Output(0, 0).ToArray();
@@ -171,11 +171,11 @@ public class PipelineTests
             public int Slots => inner.Slots;
             public IDeviceHead LoadHead(DeviceHeadSpec spec) => inner.LoadHead(spec);
 
-            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions)
+            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips)
             {
                 _batchInSlot[slot] = _staged++;
                 log.Add($"stage {_batchInSlot[slot]}");
-                inner.Stage(slot, batch, positions);
+                inner.Stage(slot, batch, positions, skips);
             }
 
             public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)

@@ -99,6 +99,7 @@ internal sealed class StagedBatch : IDisposable
         Positions = new HostBuffer<int>(accelerator, transfers);
         TypeIds = new HostBuffer<int>(accelerator, transfers);
         Offsets = new HostBuffer<int>(accelerator, transfers);
+        Skips = new HostBuffer<int>(accelerator, transfers);
         Tiles = new HostBuffer<int>(accelerator, transfers);
     }
 
@@ -106,20 +107,34 @@ internal sealed class StagedBatch : IDisposable
     public HostBuffer<int> Positions { get; }
     public HostBuffer<int> TypeIds { get; }
     public HostBuffer<int> Offsets { get; }
+    /// <summary>Per sequence, the leading rows a mean leaves out.</summary>
+    public HostBuffer<int> Skips { get; }
     public HostBuffer<int> Tiles { get; }
     public int Count { get; private set; }
     public int Tokens { get; private set; }
     public int QueryTiles { get; private set; }
 
     /// <summary>Whether every staging buffer is page-locked.</summary>
-    public bool PageLocked => Ids.PageLocked && Positions.PageLocked && TypeIds.PageLocked && Offsets.PageLocked && Tiles.PageLocked;
+    public bool PageLocked => Ids.PageLocked && Positions.PageLocked && TypeIds.PageLocked && Offsets.PageLocked && Skips.PageLocked && Tiles.PageLocked;
 
-    /// <summary>Copies one batch in; <paramref name="offsets"/> has Count + 1 entries starting at 0.</summary>
-    public void Stage(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets)
+    /// <summary>
+    /// Copies one batch in; <paramref name="offsets"/> has Count + 1 entries starting at 0; <paramref name="skips"/>
+    /// (Count entries, or empty for none) the leading rows of each sequence a mean leaves out.
+    /// </summary>
+    public void Stage(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets, ReadOnlySpan<int> skips)
     {
         int count = offsets.Length - 1, tokens = offsets[^1];
         if (ids.Length != tokens || positions.Length != tokens || typeIds.Length != tokens)
             throw new ArgumentException($"a batch of {tokens} tokens needs as many ids, positions and type ids (got {ids.Length}, {positions.Length}, {typeIds.Length})");
+        if (!skips.IsEmpty && skips.Length != count)
+            throw new ArgumentException($"a batch of {count} sequences needs as many skips (got {skips.Length})");
+        Skips.EnsureCapacity(count);
+        for (int s = 0; s < count; s++)
+        {
+            int skip = skips.IsEmpty ? 0 : skips[s], length = offsets[s + 1] - offsets[s];
+            if (skip < 0 || skip >= length) throw new ArgumentException($"sequence {s} of {length} tokens cannot skip {skip} (a mean keeps at least one)");
+            Skips.Span[s] = skip;
+        }
         int tiles = 0;
         for (int s = 0; s < count; s++) tiles += (offsets[s + 1] - offsets[s] + _queryTileRows - 1) / _queryTileRows;
         Put(Ids, ids);
@@ -150,6 +165,7 @@ internal sealed class StagedBatch : IDisposable
         Positions.Dispose();
         TypeIds.Dispose();
         Offsets.Dispose();
+        Skips.Dispose();
         Tiles.Dispose();
     }
 }
@@ -162,7 +178,7 @@ public sealed class DeviceBatch : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly int _queryTileRows;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _ids, _positions, _typeIds, _offsets, _tiles;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _ids, _positions, _typeIds, _offsets, _skips, _tiles;
     private StagedBatch? _staging;
 
     /// <summary>A batch whose attention tiles have <paramref name="queryTileRows"/> rows.</summary>
@@ -183,13 +199,18 @@ public sealed class DeviceBatch : IDisposable
     internal ArrayView<int> Positions => _positions!.View;
     internal ArrayView<int> TypeIds => _typeIds!.View;
     internal ArrayView<int> Offsets => _offsets!.View;
+    internal ArrayView<int> Skips => _skips!.View;
     internal ArrayView<int> Tiles => _tiles!.View;
 
-    /// <summary>Stages and uploads one batch, waiting for the copies; <paramref name="offsets"/> has Count + 1 entries starting at 0.</summary>
-    public void Upload(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets)
+    /// <summary>
+    /// Stages and uploads one batch, waiting for the copies; <paramref name="offsets"/> has Count + 1 entries starting
+    /// at 0; <paramref name="skips"/>, if given, the leading rows of each sequence a mean leaves out.
+    /// </summary>
+    public void Upload(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets,
+        ReadOnlySpan<int> skips = default)
     {
         _staging ??= new StagedBatch(_accelerator, new DeviceTransfers(), _queryTileRows);
-        _staging.Stage(ids, positions, typeIds, offsets);
+        _staging.Stage(ids, positions, typeIds, offsets, skips);
         Upload(_staging, _accelerator.DefaultStream);
         _accelerator.DefaultStream.Synchronize();
     }
@@ -205,6 +226,7 @@ public sealed class DeviceBatch : IDisposable
         Put(ref _positions, staged.Positions, Tokens, stream);
         Put(ref _typeIds, staged.TypeIds, Tokens, stream);
         Put(ref _offsets, staged.Offsets, Count + 1, stream);
+        Put(ref _skips, staged.Skips, Count, stream);
         Put(ref _tiles, staged.Tiles, 2 * QueryTiles, stream);
     }
 
@@ -225,6 +247,7 @@ public sealed class DeviceBatch : IDisposable
         _positions?.Dispose();
         _typeIds?.Dispose();
         _offsets?.Dispose();
+        _skips?.Dispose();
         _tiles?.Dispose();
         _staging?.Dispose();
     }

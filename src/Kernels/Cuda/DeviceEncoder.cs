@@ -71,8 +71,8 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         return head;
     }
 
-    public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions) =>
-        _slots[slot].Staged.Stage(batch.Ids, positions, batch.TypeIds, batch.Offsets);
+    public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips) =>
+        _slots[slot].Staged.Stage(batch.Ids, positions, batch.TypeIds, batch.Offsets, skips);
 
     public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
     {

@@ -40,10 +40,12 @@ public interface IDeviceEncoder : IDisposable
     IDeviceHead LoadHead(DeviceHeadSpec spec);
 
     /// <summary>
-    /// Copies a packed batch (ids, type ids, offsets, and the <paramref name="positions"/> the host computed) into
-    /// the slot's host staging buffers (page-locked where the device has them). Safe while another slot's batch runs.
+    /// Copies a packed batch (ids, type ids, offsets, the <paramref name="positions"/> the host computed, and per
+    /// sequence the leading <paramref name="skips"/> rows that <see cref="HeadInput.MeanOfTokens"/> leaves out, or
+    /// empty for none) into the slot's host staging buffers (page-locked where the device has them). Safe while
+    /// another slot's batch runs.
     /// </summary>
-    void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions);
+    void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips);
 
     /// <summary>
     /// Starts the slot's staged batch: upload, encoder, heads, and the copies of the heads' outputs into the slot's
@@ -71,7 +73,7 @@ public enum HeadInput
     TokensAfterFirst,
     /// <summary>The first row of each sequence (CLS pooling): [sequences] rows.</summary>
     FirstToken,
-    /// <summary>The mean of each sequence's rows: [sequences] rows.</summary>
+    /// <summary>The mean of each sequence's rows after its skipped ones (prompt tokens, see <see cref="IDeviceEncoder.Stage"/>): [sequences] rows.</summary>
     MeanOfTokens,
 }
 

@@ -36,6 +36,7 @@ internal sealed class DevicePipeline
     private readonly IDeviceEncoder _device;
     private readonly PackedBatch[] _batches;
     private readonly int[][] _positions;
+    private readonly int[][] _skips;
     private readonly (int Start, int End)[] _members;
 
     public DevicePipeline(Encoder encoder)
@@ -48,6 +49,8 @@ internal sealed class DevicePipeline
         for (int i = 0; i < slots; i++) _batches[i] = new PackedBatch();
         _positions = new int[slots][];
         Array.Fill(_positions, []);
+        _skips = new int[slots][];
+        Array.Fill(_skips, []);
         _members = new (int, int)[slots];
     }
 
@@ -57,10 +60,11 @@ internal sealed class DevicePipeline
     /// <summary>
     /// Runs the inputs in <paramref name="order"/> (sorted by length) in batches of at most <paramref name="batchSize"/>
     /// inputs and <paramref name="tokenBudget"/> tokens and hands every input's head outputs to <paramref name="handler"/>;
-    /// <paramref name="check"/> sees each batch's outputs first.
+    /// <paramref name="check"/> sees each batch's outputs first. <paramref name="skipTokens"/> (by input index), if given,
+    /// is how many leading tokens a mean leaves out (at most all but one).
     /// </summary>
     public void Run(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, int batchSize,
-        int tokenBudget, IReadOnlyList<IDeviceHead> heads, OutputCheck check, HeadOutputHandler handler)
+        int tokenBudget, IReadOnlyList<IDeviceHead> heads, OutputCheck check, HeadOutputHandler handler, Func<int, int>? skipTokens = null)
     {
         int slots = _batches.Length, inFlight = -1;
         try
@@ -68,7 +72,7 @@ internal sealed class DevicePipeline
             for (int start = 0, batch = 0; start < order.Length; batch++)
             {
                 int end = LengthBatcher.BatchEnd(order, lengths, start, batchSize, tokenBudget), slot = batch % slots;
-                Stage(encodings, order, slot, start, end);
+                Stage(encodings, order, slot, start, end, skipTokens);
                 int done = inFlight;
                 if (done >= 0)
                 {
@@ -120,14 +124,22 @@ internal sealed class DevicePipeline
     /// <summary>Checks one batch's output of one head before any of it is handed on; <paramref name="members"/> are the batch's inputs.</summary>
     public delegate void OutputCheck(ReadOnlySpan<float> output, HeadInput input, int width, ReadOnlySpan<int> offsets, ReadOnlySpan<int> members);
 
-    private void Stage(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, int slot, int start, int end)
+    private void Stage(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, int slot, int start, int end, Func<int, int>? skipTokens)
     {
         var batch = _batches[slot];
-        batch.Pack(encodings, order[start..end]);
+        var members = order[start..end];
+        batch.Pack(encodings, members);
         if (_positions[slot].Length < batch.TokenCount) _positions[slot] = new int[Math.Max(batch.TokenCount, 2 * _positions[slot].Length)];
         var positions = _positions[slot].AsSpan(0, batch.TokenCount);
         _encoder.ComputePositions(batch, positions);
-        _device.Stage(slot, batch, positions);
+        var skips = Span<int>.Empty;
+        if (skipTokens is not null)
+        {
+            if (_skips[slot].Length < members.Length) _skips[slot] = new int[Math.Max(members.Length, 2 * _skips[slot].Length)];
+            skips = _skips[slot].AsSpan(0, members.Length);
+            for (int s = 0; s < members.Length; s++) skips[s] = Math.Min(skipTokens(members[s]), encodings[members[s]].Ids.Length - 1);
+        }
+        _device.Stage(slot, batch, positions, skips);
         _members[slot] = (start, end);
     }
 

@@ -85,10 +85,12 @@ internal sealed class EncoderRunner
     /// Runs the inputs on the encoder's device and pools each there (<see cref="OnDevice"/> must hold):
     /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
     /// </summary>
-    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    /// <remarks>A mean leaves out each input's first <paramref name="skipTokens"/>(index) tokens (prompt tokens), if given.</remarks>
+    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler,
+        Func<int, int>? skipTokens = null)
     {
         var input = pooling == TokenPooling.Mean ? HeadInput.MeanOfTokens : HeadInput.FirstToken;
-        RunHeads(encodings, [PoolingHead(input, normalize)], (index, _, outputs) => handler(index, outputs[0]));
+        RunHeads(encodings, [PoolingHead(input, normalize)], (index, _, outputs) => handler(index, outputs[0]), skipTokens);
     }
 
     /// <summary>Uploads a task head to the encoder's device (<see cref="OnDevice"/> must hold).</summary>
@@ -102,13 +104,14 @@ internal sealed class EncoderRunner
     /// Runs the inputs on the encoder's device with <paramref name="heads"/> there, batch n + 1 prepared while n
     /// runs; each input's head outputs go to <paramref name="handler"/> in batch order. Outputs are checked finite.
     /// </summary>
-    public void RunHeads(IReadOnlyList<TokenEncoding> encodings, IReadOnlyList<IDeviceHead> heads, HeadOutputHandler handler)
+    public void RunHeads(IReadOnlyList<TokenEncoding> encodings, IReadOnlyList<IDeviceHead> heads, HeadOutputHandler handler,
+        Func<int, int>? skipTokens = null)
     {
         var pipeline = _pipeline ?? throw NotOnDevice();
         lock (_lock)
         {
             var order = SortByLength(encodings, out var lengths);
-            pipeline.Run(encodings, order, lengths, _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens), heads, CheckFinite, handler);
+            pipeline.Run(encodings, order, lengths, _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens), heads, CheckFinite, handler, skipTokens);
         }
     }
 

@@ -78,6 +78,27 @@ public class DevicePipelineTests
     }
 
     [Fact]
+    public void AMeanThatLeavesThePromptOutSkipsItOnTheDevice()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2 });
+        string[] texts = ["hello world", "a", "three more words"];
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), new PrepareOptions { Prompt = "query: " });
+        Assert.All(prepared.Inputs, input => Assert.True(input.PromptTokens > 0));
+
+        var vectors = model.Embed([prepared])[0];
+        foreach (var input in prepared.Inputs)
+        {
+            int skip = Math.Min(input.PromptTokens, input.Encoding.Ids.Length - 1);
+            Assert.All(vectors[input.Owner], value => Assert.Equal(input.Encoding.Ids.Skip(skip).Average(), value, 1e-3));
+        }
+        Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens)));
+    }
+
+    [Fact]
     public void BgeM3SparseAndColBertRowsBelongToTheirInputs()
     {
         var device = new FakeDevice(2);
@@ -110,7 +131,7 @@ public class DevicePipelineTests
 
     /// <summary>
     /// A device whose head outputs are made of token ids: AllTokens / TokensAfterFirst row t = id t, FirstToken = the
-    /// first id, MeanOfTokens = the mean id, every column alike; a head with layers has its last layer's width.
+    /// first id, MeanOfTokens = the mean id after the skipped ones, every column alike; a head with layers has its last layer's width.
     /// </summary>
     private sealed class FakeDevice(int slots) : IEncoderDevice
     {
@@ -126,7 +147,7 @@ public class DevicePipelineTests
 
         private sealed class Encoder(FakeDevice device, int hidden) : IDeviceEncoder
         {
-            private readonly (int[] Ids, int[] Offsets)[] _staged = new (int[], int[])[2];
+            private readonly (int[] Ids, int[] Offsets, int[] Skips)[] _staged = new (int[], int[], int[])[2];
             private readonly List<float[]>[] _outputs = [[], []];
             private readonly int[] _batchInSlot = new int[2];
             private int _batches, _inFlightSlot = -1;
@@ -136,11 +157,11 @@ public class DevicePipelineTests
 
             public IDeviceHead LoadHead(DeviceHeadSpec spec) => new Head(spec, spec.Layers.Count > 0 ? spec.Layers[^1].OutFeatures : hidden);
 
-            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions)
+            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips)
             {
                 _batchInSlot[slot] = _batches++;
                 device.Log.Add($"stage {_batchInSlot[slot]}");
-                _staged[slot] = (batch.Ids.ToArray(), batch.Offsets.ToArray());
+                _staged[slot] = (batch.Ids.ToArray(), batch.Offsets.ToArray(), skips.IsEmpty ? new int[batch.Count] : skips.ToArray());
             }
 
             public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
@@ -149,12 +170,12 @@ public class DevicePipelineTests
                 device.Log.Add($"submit {_batchInSlot[slot]} {string.Join('+', heads.Select(head => head.Spec.Input))}");
                 device.InFlight = true;
                 _inFlightSlot = slot;
-                var (ids, offsets) = _staged[slot];
-                _outputs[slot] = heads.Select(head => Rows(head.Spec.Input, ids, offsets)
+                var (ids, offsets, skips) = _staged[slot];
+                _outputs[slot] = heads.Select(head => Rows(head.Spec.Input, ids, offsets, skips)
                     .SelectMany(value => Enumerable.Repeat(value, head.OutFeatures)).ToArray()).ToList();
             }
 
-            private IEnumerable<float> Rows(HeadInput input, int[] ids, int[] offsets) => Enumerable.Range(0, offsets.Length - 1).SelectMany(s =>
+            private IEnumerable<float> Rows(HeadInput input, int[] ids, int[] offsets, int[] skips) => Enumerable.Range(0, offsets.Length - 1).SelectMany(s =>
             {
                 var sequence = ids[offsets[s]..offsets[s + 1]];
                 float Value(int id) => id == device.PoisonId ? float.NaN : id;
@@ -163,7 +184,7 @@ public class DevicePipelineTests
                     HeadInput.AllTokens => sequence.Select(Value),
                     HeadInput.TokensAfterFirst => sequence.Skip(1).Select(Value),
                     HeadInput.FirstToken => [Value(sequence[0])],
-                    _ => [(float)sequence.Average()],
+                    _ => [(float)sequence.Skip(skips[s]).Average()],
                 };
             });
 
