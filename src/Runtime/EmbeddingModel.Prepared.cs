@@ -15,7 +15,7 @@ public sealed partial class EmbeddingModel
         options ??= new PrepareOptions();
         string promptText = ResolvePrompt(options.PromptName, options.Prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs);
+        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection);
         foreach (var input in prepared) _runner.Validate(input.Encoding, input.Owner);
         return new PreparedTexts(prepared, inputs.Count, options.Normalize ?? Normalize);
     }
@@ -38,54 +38,77 @@ public sealed partial class EmbeddingModel
     /// Embeds several prepared groups in one batched pass (inputs of all groups sorted and packed together);
     /// result r holds group r's vectors in input order. Safe to call from several threads.
     /// </summary>
-    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups)
+    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups) => Embed(groups, onGroupEmbedded: null);
+
+    /// <summary>
+    /// <see cref="Embed(IReadOnlyList{PreparedTexts})"/> that also hands each group's vectors to
+    /// <paramref name="onGroupEmbedded"/> (group index, vectors) as soon as the forward passes holding its inputs are
+    /// done, on the calling thread: a server can answer a request before the rest of a large merged batch has run.
+    /// </summary>
+    public float[][][] Embed(IReadOnlyList<PreparedTexts> groups, Action<int, float[][]>? onGroupEmbedded)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = new List<PreparedInput>();
         var normalize = new bool[groups.Sum(g => g.Count)];
-        int offset = 0;
-        foreach (var group in groups)
-        {
-            foreach (var input in group.Inputs) inputs.Add(input with { Owner = input.Owner + offset });
-            normalize.AsSpan(offset, group.Count).Fill(group.Normalize);
-            offset += group.Count;
-        }
-        var vectors = Pool(inputs, normalize);
-        var results = new float[groups.Count][][];
-        offset = 0;
+        var groupOf = new int[normalize.Length];
+        var starts = new int[groups.Count + 1];
         for (int g = 0; g < groups.Count; g++)
         {
-            results[g] = vectors[offset..(offset + groups[g].Count)];
-            offset += groups[g].Count;
+            int offset = starts[g];
+            foreach (var input in groups[g].Inputs) inputs.Add(input with { Owner = input.Owner + offset });
+            normalize.AsSpan(offset, groups[g].Count).Fill(groups[g].Normalize);
+            groupOf.AsSpan(offset, groups[g].Count).Fill(g);
+            starts[g + 1] = offset + groups[g].Count;
         }
+        var remaining = groups.Select(g => g.Count).ToArray();
+        float[][] vectors = null!;
+        Action<int>? ownerDone = onGroupEmbedded is null ? null : owner =>
+        {
+            int g = groupOf[owner];
+            if (--remaining[g] == 0) onGroupEmbedded(g, vectors[starts[g]..starts[g + 1]]);
+        };
+        for (int g = 0; g < groups.Count; g++)
+            if (remaining[g] == 0) onGroupEmbedded?.Invoke(g, []);
+        vectors = new float[normalize.Length][];
+        Pool(inputs, normalize, vectors, ownerDone);
+        var results = new float[groups.Count][][];
+        for (int g = 0; g < groups.Count; g++) results[g] = vectors[starts[g]..starts[g + 1]];
         return results;
     }
 
     /// <summary>Pools every owner's vector; an owner split into several windows gets the mean of its window vectors.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize)
+    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize) => Pool(prepared, normalize, new float[normalize.Length][], ownerDone: null);
+
+    /// <summary>Pools into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner whose vector is final.</summary>
+    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var vectors = new float[normalize.Length][];
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
+        var pending = (int[])windows.Clone();
         var encodings = prepared.Select(p => p.Encoding).ToArray();
+        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
+        bool onDevice = _loaded.Encoder.OnDevice;
+        bool normalizedWhilePooled = onDevice
+            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
+            : true; // the CPU normalizes each single-window owner while pooling
 
-        // An owner's only window is its vector; several windows of one long input are averaged unnormalized.
+        // An owner's only window is its vector; several windows of one long input are averaged unnormalized and
+        // normalized after the last. A finished owner is announced at once.
         void Combine(int index, ReadOnlySpan<float> pooled)
         {
             int owner = prepared[index].Owner;
             var vector = vectors[owner] ??= new float[h];
             if (windows[owner] == 1) pooled.CopyTo(vector);
             else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
+            if (--pending[owner] > 0) return;
+            if (normalize[owner] && (windows[owner] > 1 || !normalizedWhilePooled))
+                kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
+            ownerDone?.Invoke(owner);
         }
 
-        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
-        bool onDevice = _loaded.Encoder.OnDevice;
-        bool normalizedWhilePooled = onDevice
-            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
-            : true; // the CPU normalizes each single-window owner while pooling
         if (onDevice)
             _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector),
                 Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
@@ -98,9 +121,6 @@ public sealed partial class EmbeddingModel
                 kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[input.Owner] == 1 && normalize[input.Owner], pooled);
                 Combine(index, pooled);
             });
-        for (int i = 0; i < vectors.Length; i++)
-            if (normalize[i] && (windows[i] > 1 || !normalizedWhilePooled))
-                kernels.Pool(vectors[i], 1, h, TokenPooling.First, normalize: true, vectors[i]);
         return vectors;
     }
 }

@@ -33,7 +33,8 @@ public sealed partial class EmbeddingModel : IDisposable
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, options.TruncationDirection,
+            loaded.SentenceTransformers?.DoLowerCase ?? false);
     }
 
     /// <summary>The model folder.</summary>

@@ -79,6 +79,9 @@ public sealed record EmbeddingOptions
     /// <summary>What to do with inputs longer than <see cref="MaxLength"/>.</summary>
     public LongInputPolicy LongInputs { get; init; } = LongInputPolicy.Truncate;
 
+    /// <summary>Which end of a truncated input loses its tokens (pairs: each text of the pair, longest first).</summary>
+    public TruncationDirection TruncationDirection { get; init; } = TruncationDirection.Right;
+
     /// <summary>How many inputs go through the encoder together.</summary>
     public int BatchSize { get; init; } = 32;
 

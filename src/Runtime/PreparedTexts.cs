@@ -15,6 +15,9 @@ public sealed record PrepareOptions
     /// <summary>The long-input policy for these inputs; null means the one the model was loaded with.</summary>
     public LongInputPolicy? LongInputs { get; init; }
 
+    /// <summary>Which end truncation cuts for these inputs; null means the one the model was loaded with.</summary>
+    public TruncationDirection? TruncationDirection { get; init; }
+
     /// <summary>L2-normalize these inputs' vectors; null means <see cref="EmbeddingModel.Normalize"/>.</summary>
     public bool? Normalize { get; init; }
 }

@@ -13,8 +13,10 @@ namespace EmbedRt.Tokenizers;
 /// <remarks>
 /// The Hugging Face pipeline always normalizes and pre-tokenizes: <see cref="EncodeSettings.ConsiderNormalization"/>
 /// and <see cref="EncodeSettings.ConsiderPreTokenization"/> are ignored and no normalized text is returned.
-/// Token offsets are not tracked (every <see cref="EncodedToken.Offset"/> is <c>0..0</c>); a token limit cuts the
-/// text at a character position whose prefix (or suffix) encodes within the limit, found by bisection.
+/// <see cref="EncodedToken.Offset"/> is the token's span of the original text as Hugging Face's offsets give it
+/// (through lowercasing, accent stripping, SentencePiece's charsmap, ...; <c>0..0</c> for the special tokens the
+/// template adds). A token limit cuts the text at a character position whose prefix (or suffix) encodes within the
+/// limit, found by bisection.
 /// </remarks>
 public sealed class EmbedRtTokenizer : Tokenizer
 {
@@ -54,7 +56,13 @@ public sealed class EmbedRtTokenizer : Tokenizer
     {
         var (ids, consumed) = EncodeWithin(text, textSpan, settings.MaxTokenCount);
         var tokens = new List<EncodedToken>(ids.Length);
-        foreach (int id in ids) tokens.Add(new EncodedToken(id, _vocabulary.TokenOf(id) ?? "", default));
+        if (_tokenizer is ITokenOffsets offsets)
+        {
+            string encoded = text is null ? textSpan[..consumed].ToString() : text[..consumed];
+            foreach (var token in offsets.EncodeWithOffsets(encoded, _addSpecialTokens))
+                tokens.Add(new EncodedToken(token.Id, _vocabulary.TokenOf(token.Id) ?? "", new Range(token.Start, token.End)));
+        }
+        else foreach (int id in ids) tokens.Add(new EncodedToken(id, _vocabulary.TokenOf(id) ?? "", default));
         return new EncodeResults<EncodedToken> { Tokens = tokens, CharsConsumed = consumed };
     }
 

@@ -37,6 +37,7 @@ public class CliExitCodeTests
     [InlineData("--threads", "-3")]
     [InlineData("--shard", "2/2")]
     [InlineData("--shard", "x")]
+    [InlineData("--truncation-direction", "up")]
     public void ArgumentErrorsExit4WithOneLineAndNoUsage(params string[] arguments)
     {
         var result = CliProcess.Run("\"x\"\n", ["embed", "--model", Bert, .. arguments]);

@@ -130,5 +130,28 @@ public class CliHeadCommandsTests
         Assert.Contains("1 input(s) longer than 16 tokens were truncated (line 2)", prompted.Stderr);
     }
 
+    /// <summary>--truncation-direction left keeps the end: the vector of a cut text is that of its last words.</summary>
+    [Fact]
+    public void TruncationDirectionLeftKeepsTheEnd()
+    {
+        var model = Fixtures.Model("bert-tiny-uncased");
+        var words = Enumerable.Range(0, 30).Select(i => i < 24 ? "the" : "of").ToArray(); // one token each in this vocabulary
+        string text = string.Join(' ', words);
+        string tail = string.Join(' ', words[^6..]); // --max-length 8: [CLS] + 6 words + [SEP]
+        string head = string.Join(' ', words[..6]);
+        var left = CliProcess.Run(Lines([text, tail, head]), "embed", "--model", model, "--max-length", "8", "--truncation-direction", "left");
+        Assert.True(left.ExitCode == 0, left.Stderr);
+        Assert.Equal(left.StdoutLines[1], left.StdoutLines[0]);
+        Assert.Contains("truncated (line 1)", left.Stderr);
+        var right = CliProcess.Run(Lines([text]), "embed", "--model", model, "--max-length", "8");
+        Assert.Equal(left.StdoutLines[2], right.StdoutLines[0]);
+        Assert.NotEqual(left.StdoutLines[0], right.StdoutLines[0]);
+
+        var tokens = CliProcess.Run(Lines([text]), "tokenize", "--model", model, "--max-length", "8", "--truncation-direction", "left");
+        Assert.True(tokens.ExitCode == 0, tokens.Stderr);
+        var expected = EmbedRt.Tokenization.TextTokenizer.Load(model).Encode(tail).Ids;
+        Assert.Equal(expected, System.Text.Json.JsonDocument.Parse(tokens.StdoutLines[0]).RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
     private static string Lines(IEnumerable<string> texts) => string.Concat(texts.Select(t => JsonSerializer.Serialize(t) + "\n"));
 }

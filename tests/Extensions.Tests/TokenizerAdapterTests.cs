@@ -79,6 +79,24 @@ public class TokenizerAdapterTests
         Assert.Equal(0, tokenizer.CountTokens(""));
     }
 
+    /// <summary>Offsets are the library's Hugging Face-exact spans (checked against HF in Runtime.Tests), through normalization.</summary>
+    [Fact]
+    public void Token_offsets_are_spans_of_the_original_text()
+    {
+        var tokenizer = EmbedRtTokenizer.Load(Fixtures.Tokenizer("bert-base-uncased"));
+        const string text = "Héllo  WORLD 中文";
+        var tokens = tokenizer.EncodeToTokens(text, out _);
+        Assert.Equal(["[CLS]", "hello", "world", "中", "文", "[SEP]"], tokens.Select(t => t.Value));
+        Assert.Equal(["", "Héllo", "WORLD", "中", "文", ""], tokens.Select(t => text[t.Offset]));
+        Assert.Equal(new Range(0, 0), tokens[0].Offset);
+
+        var xlmr = EmbedRtTokenizer.Load(Fixtures.Model("xlmr-tiny-m3"), addSpecialTokens: false);
+        var pieces = xlmr.EncodeToTokens("ﬁne day", out _);
+        Assert.Equal(0, pieces[0].Offset.Start.Value);   // the ligature "ﬁ" is "fi" after the charsmap: both map back to it
+        Assert.Equal(7, pieces[^1].Offset.End.Value);
+        Assert.All(pieces, p => Assert.InRange(p.Offset.Start.Value, 0, p.Offset.End.Value));
+    }
+
     [Fact]
     public void A_token_limit_cuts_the_text_where_the_prefix_or_suffix_fits()
     {

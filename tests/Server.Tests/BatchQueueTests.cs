@@ -96,4 +96,65 @@ public sealed class BatchQueueTests
         Assert.Throws<ObjectDisposedException>(() => queue.Enqueue(Job(1, 9), CancellationToken.None));
         await Task.CompletedTask;
     }
+
+    /// <summary>A merged batch answers each job once its own items are in, not when the whole call returns.</summary>
+    [Fact]
+    public async Task Progressive_run_completes_each_job_when_its_items_are_done()
+    {
+        var a = Job(10, 1, 2);
+        var b = Job(10, 3);
+        var c = Job(10, 4, 5);
+        var seen = new List<string>();
+        BatchJob<int, int>.RunMergedProgressively([a, b, c], (items, done) =>
+        {
+            Assert.Equal([1, 2, 3, 4, 5], items);
+            done(2, 30);              // b's only item first
+            seen.Add($"b {b.IsCompleted} a {a.IsCompleted}");
+            done(0, 10);
+            done(4, 50);
+            seen.Add($"a {a.IsCompleted} c {c.IsCompleted}");
+            done(1, 20);
+            done(3, 40);
+            seen.Add($"a {a.IsCompleted} c {c.IsCompleted}");
+        });
+        Assert.Equal(["b True a False", "a False c False", "a True c True"], seen);
+        Assert.Equal(new[] { 10, 20 }, await a.Result);
+        Assert.Equal(new[] { 30 }, await b.Result);
+        Assert.Equal(new[] { 40, 50 }, await c.Result);
+
+        var lost = Job(10, 7);
+        Assert.Throws<InvalidOperationException>(() => BatchJob<int, int>.RunMergedProgressively([lost], (_, _) => { }));
+    }
+
+    /// <summary>When a merged pass fails after answering some jobs, only the others are rerun alone.</summary>
+    [Fact]
+    public async Task A_failing_progressive_batch_reruns_only_the_unanswered_jobs()
+    {
+        var runs = new List<int[]>();
+        void Run(IReadOnlyList<QueuedJob> batch)
+        {
+            lock (runs) runs.Add(batch.Select(j => ((BatchJob<int, int>)j).Items[0]).ToArray());
+            BatchJob<int, int>.RunMergedProgressively(batch, (items, done) =>
+            {
+                for (int i = 0; i < items.Length; i++)
+                {
+                    if (items[i] == -1 && items.Length > 1) throw new ArgumentException("merged pass failed");
+                    done(i, items[i] * 10);
+                }
+            });
+        }
+        var gate = new ManualResetEventSlim(false);
+        using var queue = new BatchQueue("test", batch => { gate.Wait(Timeout); Run(batch); }, (_, _) => { }, maxTokens: 100, maxRequests: 10);
+        var blocker = Job(10, 0);
+        queue.Enqueue(blocker, CancellationToken.None);
+        SpinWait.SpinUntil(() => queue.Count == 0, Timeout);
+        var jobs = new[] { Job(10, 1), Job(10, -1), Job(10, 3) };
+        foreach (var job in jobs) queue.Enqueue(job, CancellationToken.None);
+        gate.Set();
+        Assert.Equal(new[] { 10 }, await jobs[0].Result.WaitAsync(Timeout));
+        Assert.Equal(new[] { -10 }, await jobs[1].Result.WaitAsync(Timeout)); // alone it runs
+        Assert.Equal(new[] { 30 }, await jobs[2].Result.WaitAsync(Timeout));
+        await blocker.Result.WaitAsync(Timeout);
+        lock (runs) Assert.Equal(new[] { new[] { 0 }, [1, -1, 3], [-1], [3] }, runs); // job 1 was answered: not rerun
+    }
 }

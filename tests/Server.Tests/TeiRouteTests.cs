@@ -76,6 +76,56 @@ public sealed class TeiRouteTests(AllModelsServer fixture) : IClassFixture<AllMo
         Json.BitEqual(model.Embed([longText]), Json.Matrix(body));
     }
 
+    /// <summary>truncation_direction in TEI's four spellings, on every route that truncates, equals the library's left cut.</summary>
+    [Fact]
+    public async Task Truncation_direction_left_cuts_the_beginning_on_every_route()
+    {
+        string longText = string.Join(' ', Enumerable.Range(0, 600).Select(i => i < 300 ? "word" : "other"));
+        var leftOptions = new EmbeddingOptions { Normalize = true, TruncationDirection = TruncationDirection.Left };
+        using var dense = EmbeddingModel.Load(Fixtures.Model(TestServer.Dense), leftOptions);
+        using var right = EmbeddingModel.Load(Fixtures.Model(TestServer.Dense), new EmbeddingOptions { Normalize = true });
+        var expected = dense.Embed([longText]);
+        Assert.NotEqual(right.Embed([longText])[0], expected[0]);
+        foreach (string spelling in new[] { "left", "Left" })
+        {
+            var (status, body) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = spelling }));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Json.BitEqual(expected, Json.Matrix(body));
+        }
+        foreach (string spelling in new[] { "right", "Right" })
+        {
+            var (status, body) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = spelling }));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Json.BitEqual(right.Embed([longText]), Json.Matrix(body));
+        }
+
+        // token ids are cut as given, keeping their end
+        var ids = dense.Tokenizer.Encode(longText).Ids;
+        var (idStatus, idBody) = await Host.PostAsync("/embed", Json.Serialize(new { inputs = ids, truncate = true, truncation_direction = "Left" }));
+        Assert.Equal(HttpStatusCode.OK, idStatus);
+        var tail = ids[^dense.MaxLength..];
+        Json.BitEqual(dense.Embed([new TokenEncoding(tail, new int[tail.Length])]), Json.Matrix(idBody));
+
+        using var m3 = BgeM3Model.Load(Fixtures.Model(TestServer.M3), leftOptions);
+        var m3Expected = m3.Encode([longText])[0];
+        var (m3Status, m3Body) = await Host.PostAsync($"/{TestServer.M3}/embed_all", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = "left" }));
+        Assert.Equal(HttpStatusCode.OK, m3Status);
+        Json.BitEqual(m3Expected.ColBert, Json.Matrix(m3Body[0]));
+        (m3Status, m3Body) = await Host.PostAsync($"/{TestServer.M3}/embed_sparse", Json.Serialize(new { inputs = longText, truncate = true, truncation_direction = "left" }));
+        Assert.Equal(HttpStatusCode.OK, m3Status);
+        Assert.Equal(m3Expected.Sparse.OrderBy(p => p.Key).Select(p => (p.Key, p.Value)),
+            m3Body[0].EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("value").GetSingle())));
+
+        using var reranker = CrossEncoder.Load(Fixtures.Model(TestServer.Reranker), leftOptions);
+        var logits = reranker.Logits([("a question", longText)]);
+        var (rStatus, rBody) = await Host.PostAsync($"/{TestServer.Reranker}/rerank",
+            Json.Serialize(new { query = "a question", texts = new[] { longText }, raw_scores = true, truncate = true, truncation_direction = "Left" }));
+        Assert.Equal(HttpStatusCode.OK, rStatus);
+        Assert.Equal(logits[0], rBody[0].GetProperty("score").GetSingle());
+        using var rightReranker = CrossEncoder.Load(Fixtures.Model(TestServer.Reranker));
+        Assert.NotEqual(rightReranker.Logits([("a question", longText)])[0], logits[0]);
+    }
+
     [Fact]
     public async Task Embed_all_gives_the_last_hidden_state_per_token()
     {
@@ -162,6 +212,42 @@ public sealed class TeiRouteTests(AllModelsServer fixture) : IClassFixture<AllMo
         var m3Ids = BgeM3Model.Load(Fixtures.Model(TestServer.M3)).Tokenizer.Encode("hello world").Ids;
         (_, body) = await Host.PostAsync($"/{TestServer.M3}/decode", Json.Serialize(new { ids = new[] { m3Ids } }));
         Assert.Equal("hello world", body[0].GetString());
+    }
+
+    /// <summary>TEI's SimpleToken: text tokens carry their slice of the input and UTF-8 byte offsets, template tokens null offsets.</summary>
+    [Fact]
+    public async Task Tokenize_gives_byte_offsets_and_input_slices_as_tei()
+    {
+        const string text = "Héllo wörld 中文 [MASK] 😀!";
+        var (status, body) = await Host.PostAsync("/tokenize", Json.Serialize(new { inputs = new[] { text } }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var tokens = body[0].EnumerateArray().ToArray();
+        var expected = ((ITokenOffsets)TextTokenizer.Load(Fixtures.Model(TestServer.Dense))).EncodeWithOffsets(text);
+        Assert.Equal(expected.Select(t => t.Id), tokens.Select(t => t.GetProperty("id").GetInt32()));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var token = tokens[i];
+            if (expected[i].Special)
+            {
+                Assert.True(token.GetProperty("special").GetBoolean());
+                Assert.Equal(JsonValueKind.Null, token.GetProperty("start").ValueKind);
+                Assert.Equal(JsonValueKind.Null, token.GetProperty("stop").ValueKind);
+                continue;
+            }
+            Assert.False(token.GetProperty("special").GetBoolean()); // a literal [MASK] in the text is not special (HF's mask)
+            int start = token.GetProperty("start").GetInt32(), stop = token.GetProperty("stop").GetInt32();
+            Assert.Equal(text[expected[i].Start..expected[i].End], token.GetProperty("text").GetString());
+            Assert.Equal(token.GetProperty("text").GetString(), System.Text.Encoding.UTF8.GetString(bytes[start..stop]));
+        }
+        Assert.Contains(tokens, t => t.GetProperty("text").GetString() == "wörld");   // the input's slice, not the vocab's "world"
+        Assert.Contains(tokens, t => t.GetProperty("text").GetString() == "[MASK]" && !t.GetProperty("special").GetBoolean());
+
+        (_, body) = await Host.PostAsync("/tokenize", Json.Serialize(new { inputs = "wörld", add_special_tokens = false }));
+        var plain = body[0].EnumerateArray().ToArray();
+        Assert.Single(plain);
+        Assert.Equal(0, plain[0].GetProperty("start").GetInt32());
+        Assert.Equal(6, plain[0].GetProperty("stop").GetInt32()); // "ö" is 2 bytes
     }
 
     [Fact]

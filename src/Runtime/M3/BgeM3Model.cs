@@ -32,7 +32,8 @@ public sealed class BgeM3Model : IDisposable
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
         if (options.LongInputs == LongInputPolicy.ChunkMean)
             throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
-        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, loaded.SentenceTransformers?.DoLowerCase ?? false);
+        _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, options.TruncationDirection,
+            loaded.SentenceTransformers?.DoLowerCase ?? false);
         // On a device the three heads run there: dense (CLS + L2), relu(sparse) per token, ColBERT after CLS.
         if (_runner.OnDevice)
             _deviceHeads =
@@ -87,7 +88,13 @@ public sealed class BgeM3Model : IDisposable
     }
 
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
-    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings)
+    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings) => Encode(encodings, onEncoded: null);
+
+    /// <summary>
+    /// <see cref="Encode(IReadOnlyList{TokenEncoding})"/> that also hands each input's result to
+    /// <paramref name="onEncoded"/> (input index, result) as soon as its forward pass is done, on the calling thread.
+    /// </summary>
+    public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings, Action<int, M3Embedding>? onEncoded)
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
         int h = _loaded.Config.Hidden;
@@ -96,7 +103,10 @@ public sealed class BgeM3Model : IDisposable
         {
             // dense, sparse weight per token, ColBERT projection of the rows after CLS: nothing else crosses the bus.
             _runner.RunHeads(encodings, _deviceHeads, (index, ids, outputs) =>
-                results[index] = Assemble(ids, outputs[0].ToArray(), outputs[1], outputs[2]));
+            {
+                results[index] = Assemble(ids, outputs[0].ToArray(), outputs[1], outputs[2]);
+                onEncoded?.Invoke(index, results[index]);
+            });
             return results;
         }
         var kernels = _loaded.Kernels;
@@ -110,6 +120,7 @@ public sealed class BgeM3Model : IDisposable
             var projected = new float[(ids.Length - 1) * dim];
             for (int t = 1; t < ids.Length; t++) _colbert.Apply(hidden.Slice(t * h, h), projected.AsSpan((t - 1) * dim, dim));
             results[index] = Assemble(ids, dense, weights, projected);
+            onEncoded?.Invoke(index, results[index]);
         });
         return results;
     }

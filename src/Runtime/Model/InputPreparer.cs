@@ -11,16 +11,20 @@ internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding,
 
 /// <summary>
 /// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
-/// (truncate, refuse, or split into windows that are averaged afterwards). Lower-cases first when
+/// (truncate at either end, refuse, or split into windows that are averaged afterwards). Lower-cases first when
 /// sentence_bert_config.json says do_lower_case, as sentence-transformers' Transformer module does.
 /// </summary>
-internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, bool lowerCase)
+internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
 {
-    /// <summary>Prepares inputs under the policy given at construction, or <paramref name="policyOverride"/> for this call.</summary>
+    /// <summary>
+    /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
+    /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
+    /// </summary>
     public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
-        LongInputPolicy? policyOverride = null)
+        LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
     {
         var effective = policyOverride ?? policy;
+        var cut = directionOverride ?? direction;
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
         int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
@@ -44,7 +48,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             switch (effective)
             {
                 case LongInputPolicy.Truncate:
-                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength), promptTokens, Truncated: true));
+                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength, cut), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
                     throw new InputTooLongException(i, maxLength, $"input {i} has more than the limit of {maxLength} tokens");

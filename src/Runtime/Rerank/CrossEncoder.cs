@@ -26,7 +26,11 @@ public sealed class CrossEncoder : IDisposable
         // On a device the whole head runs there: one logit per pair crosses the bus, not the hidden state.
         if (_runner.OnDevice) _deviceHead = _runner.LoadHead(head.DeviceSpec);
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
+        TruncationDirection = options.TruncationDirection;
     }
+
+    /// <summary>Which end of each text of a pair truncation cuts (<see cref="EmbeddingOptions.TruncationDirection"/>).</summary>
+    public TruncationDirection TruncationDirection { get; }
 
     /// <summary>The model's tokenizer.</summary>
     public ITextTokenizer Tokenizer => _loaded.Tokenizer;
@@ -60,7 +64,8 @@ public sealed class CrossEncoder : IDisposable
         TokenEncoding[] Tokenize(int start, int length)
         {
             var encodings = new TokenEncoding[length];
-            for (int i = 0; i < length; i++) encodings[i] = Tokenizer.Encode(pairs[start + i].Query, pairs[start + i].Passage, MaxLength);
+            for (int i = 0; i < length; i++)
+                encodings[i] = Tokenizer.Encode(pairs[start + i].Query, pairs[start + i].Passage, MaxLength, TruncationDirection);
             return encodings;
         }
         if (!_runner.Overlaps || pairs.Count <= _tokenizeAhead) return Logits(Tokenize(0, pairs.Count));
@@ -70,15 +75,29 @@ public sealed class CrossEncoder : IDisposable
     }
 
     /// <summary>Raw logits of already encoded pairs, in input order.</summary>
-    public float[] Logits(IReadOnlyList<TokenEncoding> encodings)
+    public float[] Logits(IReadOnlyList<TokenEncoding> encodings) => Logits(encodings, onLogit: null);
+
+    /// <summary>
+    /// <see cref="Logits(IReadOnlyList{TokenEncoding})"/> that also hands each pair's logit to <paramref name="onLogit"/>
+    /// (input index, logit) as soon as its forward pass is done, on the calling thread.
+    /// </summary>
+    public float[] Logits(IReadOnlyList<TokenEncoding> encodings, Action<int, float>? onLogit)
     {
         using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[encodings.Count];
         int h = _loaded.Config.Hidden;
         if (_deviceHead is not null)
-            _runner.RunHeads(encodings, [_deviceHead], (index, _, outputs) => logits[index] = outputs[0][0]);
+            _runner.RunHeads(encodings, [_deviceHead], (index, _, outputs) =>
+            {
+                logits[index] = outputs[0][0];
+                onLogit?.Invoke(index, logits[index]);
+            });
         else
-            _runner.Run(encodings, (index, _, hidden) => _head.Apply(hidden[..h], logits.AsSpan(index, 1)));
+            _runner.Run(encodings, (index, _, hidden) =>
+            {
+                _head.Apply(hidden[..h], logits.AsSpan(index, 1));
+                onLogit?.Invoke(index, logits[index]);
+            });
         return logits;
     }
 

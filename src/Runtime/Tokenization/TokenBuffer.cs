@@ -3,7 +3,7 @@ using EmbedRt.Tokenization.Pipeline;
 namespace EmbedRt.Tokenization;
 
 /// <summary>
-/// Reusable output of <see cref="ITextTokenizer.Encode(ReadOnlySpan{char}, TokenBuffer, int?)"/>: the ids and type
+/// Reusable output of <see cref="ITextTokenizer.Encode(ReadOnlySpan{char}, TokenBuffer, int?, TruncationDirection)"/>: the ids and type
 /// ids of the last encoding plus the scratch space the tokenizer works in. Not thread-safe: use one per thread.
 /// </summary>
 public sealed class TokenBuffer

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace EmbedRt.Server.Api;
 
@@ -63,8 +64,14 @@ internal sealed class TokenizeRequest
     public string? PromptName { get; set; }
 }
 
-/// <summary>One token of /tokenize's answer.</summary>
-internal sealed record SimpleToken(int Id, string Text, bool Special, int? Start, int? Stop);
+/// <summary>
+/// One token of /tokenize's answer, as TEI's: a text token's <c>text</c> is its slice of the input (prompt included)
+/// and start/stop are UTF-8 byte offsets in it; a special token of the template has its token string and null
+/// offsets (written as null, not left out).
+/// </summary>
+internal sealed record SimpleToken(int Id, string Text, bool Special,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Start,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Stop);
 
 /// <summary>POST /decode.</summary>
 internal sealed class DecodeRequest

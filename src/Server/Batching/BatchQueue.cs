@@ -116,6 +116,7 @@ internal sealed class BatchQueue : IDisposable
         }
         foreach (var job in batch)
         {
+            if (job.IsCompleted) continue; // answered before the merged pass failed
             try
             {
                 _runBatch([job]);

@@ -21,6 +21,9 @@ internal abstract class QueuedJob(int tokens)
 
     public TimeSpan QueueTime => Stopwatch.GetElapsedTime(EnqueuedAt, StartedAt);
 
+    /// <summary>Whether the job has its outputs, failed, or was cancelled.</summary>
+    public abstract bool IsCompleted { get; }
+
     public abstract void Fail(Exception error);
 
     public abstract void Cancel();
@@ -37,6 +40,8 @@ internal sealed class BatchJob<TItem, TOutput>(TItem[] items, int tokens) : Queu
     public Task<TOutput[]> Result => _result.Task;
 
     public void Complete(TOutput[] outputs) => _result.TrySetResult(outputs);
+
+    public override bool IsCompleted => _result.Task.IsCompleted;
 
     public override void Fail(Exception error) => _result.TrySetException(error);
 
@@ -57,5 +62,32 @@ internal sealed class BatchJob<TItem, TOutput>(TItem[] items, int tokens) : Queu
             job.Complete(outputs[offset..(offset + job.Items.Length)]);
             offset += job.Items.Length;
         }
+    }
+
+    /// <summary>
+    /// <see cref="RunMerged"/> for a <paramref name="run"/> that reports each item's output (item index, output) as soon
+    /// as it has it: a job completes, and its request is answered, once its own items are in, not when the whole
+    /// merged call returns.
+    /// </summary>
+    public static void RunMergedProgressively(IEnumerable<QueuedJob> jobs, Action<TItem[], Action<int, TOutput>> run)
+    {
+        var mine = jobs.OfType<BatchJob<TItem, TOutput>>().ToArray();
+        if (mine.Length == 0) return;
+        var jobOf = new int[mine.Sum(job => job.Items.Length)];
+        var firstItem = new int[mine.Length];
+        for (int j = 0, offset = 0; j < mine.Length; offset += mine[j].Items.Length, j++)
+        {
+            firstItem[j] = offset;
+            jobOf.AsSpan(offset, mine[j].Items.Length).Fill(j);
+        }
+        var outputs = mine.Select(job => new TOutput[job.Items.Length]).ToArray();
+        var remaining = mine.Select(job => job.Items.Length).ToArray();
+        run(mine.Length == 1 ? mine[0].Items : mine.SelectMany(job => job.Items).ToArray(), (item, output) =>
+        {
+            int j = jobOf[item];
+            outputs[j][item - firstItem[j]] = output;
+            if (--remaining[j] == 0) mine[j].Complete(outputs[j]);
+        });
+        if (remaining.Any(r => r > 0)) throw new InvalidOperationException("the run did not report every item");
     }
 }

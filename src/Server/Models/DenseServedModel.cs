@@ -40,7 +40,7 @@ internal sealed class DenseServedModel : ServedModel
         {
             var encodings = chunk.Select(input => input.Ids is null
                 ? Prepare([input], options).Encodings.Single()
-                : _model.Prepare([Encode(input, options.Truncate)]).Encodings.Single()).ToArray();
+                : _model.Prepare([Encode(input, options.Truncate, options.Direction)]).Encodings.Single()).ToArray();
             return (encodings, encodings.Sum(e => e.Ids.Length));
         }, timings, cancel);
 
@@ -52,8 +52,11 @@ internal sealed class DenseServedModel : ServedModel
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch)
     {
-        BatchJob<PreparedTexts, float[][]>.RunMerged(batch, groups => _model.Embed(groups));
-        BatchJob<TokenEncoding, float[][]>.RunMerged(batch, encodings => encodings.Select(TokenVectors).ToArray());
+        BatchJob<PreparedTexts, float[][]>.RunMergedProgressively(batch, (groups, done) => _model.Embed(groups, done));
+        BatchJob<TokenEncoding, float[][]>.RunMergedProgressively(batch, (encodings, done) =>
+        {
+            for (int i = 0; i < encodings.Length; i++) done(i, TokenVectors(encodings[i]));
+        });
     }
 
     /// <summary>Consecutive texts, and consecutive token-id inputs, each prepared as one group (in request order).</summary>
@@ -67,7 +70,7 @@ internal sealed class DenseServedModel : ServedModel
             while (end < chunk.Count && chunk[end].Ids is not null == ids) end++;
             var run = chunk.Slice(start, end - start);
             runs.Add(ids
-                ? _model.Prepare(run.Select(input => Encode(input, options.Truncate)).ToArray(), options.Normalize)
+                ? _model.Prepare(run.Select(input => Encode(input, options.Truncate, options.Direction)).ToArray(), options.Normalize)
                 : Prepare(run, options));
             start = end;
         }
@@ -79,6 +82,7 @@ internal sealed class DenseServedModel : ServedModel
         {
             PromptName = options.PromptName ?? Options.DefaultPromptName,
             LongInputs = options.Truncate ? LongInputPolicy.Truncate : LongInputPolicy.Error,
+            TruncationDirection = options.Direction,
             Normalize = options.Normalize,
         });
 

@@ -44,14 +44,14 @@ internal sealed class M3ServedModel : ServedModel
         _model.Encode([Tokenizer.Encode(string.Join(' ', Enumerable.Repeat("warm", MaxInputLength)), null, MaxInputLength)]);
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch) =>
-        BatchJob<TokenEncoding, M3Embedding>.RunMerged(batch, encodings => _model.Encode(encodings));
+        BatchJob<TokenEncoding, M3Embedding>.RunMergedProgressively(batch, (encodings, done) => _model.Encode(encodings, done));
 
     private Task<ModelOutput<M3Embedding>> EncodeAsync(ModelInput[] inputs, TextOptions options, RequestTimings timings, CancellationToken cancel)
     {
         if (options.PromptName is not null) throw ApiException.Invalid("BGE-M3 takes no prompts: remove prompt_name", "prompt_name");
         return RunAsync<TokenEncoding, M3Embedding>(inputs, chunk =>
         {
-            var encodings = chunk.Select(input => Encode(input, options.Truncate)).ToArray();
+            var encodings = chunk.Select(input => Encode(input, options.Truncate, options.Direction)).ToArray();
             return (encodings, encodings.Sum(e => e.Ids.Length));
         }, timings, cancel);
     }

@@ -77,10 +77,15 @@ internal sealed class ModelCatalog : IDisposable
         get { lock (_lock) return Names.Where(_models.ContainsKey).Select(n => _models[n]).ToArray(); }
     }
 
-    /// <summary>Throws TEI's Unhealthy (503) unless every model is ready and shutdown has not begun.</summary>
+    /// <summary>Whether shutdown has begun (requests arriving from then on are refused).</summary>
+    public bool Stopping => _stopping;
+
+    /// <summary>
+    /// Throws TEI's Unhealthy (503) unless every model is ready. Shutdown is checked when a request arrives (see
+    /// <see cref="Routes.Responses.Handle"/>), not here: a request that arrived before it began is served to the end.
+    /// </summary>
     public void EnsureServing()
     {
-        if (_stopping) throw new ApiException(ErrorType.Unhealthy, "the server is shutting down", "unhealthy");
         if (_failure is { } failure) throw new ApiException(ErrorType.Unhealthy, $"a model failed to load: {failure}", "unhealthy");
         if (!_ready.Task.IsCompletedSuccessfully) throw new ApiException(ErrorType.Unhealthy, "the model is loading", "unhealthy");
     }

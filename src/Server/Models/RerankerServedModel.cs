@@ -32,10 +32,11 @@ internal sealed class RerankerServedModel : ServedModel
         }
     }
 
-    public override Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, RequestTimings timings, CancellationToken cancel) =>
+    public override Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, TruncationDirection direction,
+        RequestTimings timings, CancellationToken cancel) =>
         RunAsync<TokenEncoding, float>(texts, chunk =>
         {
-            var encodings = chunk.Select(text => Encode(new ModelInput(query, null), truncate, pair: text.Text)).ToArray();
+            var encodings = chunk.Select(text => Encode(new ModelInput(query, null), truncate, direction, pair: text.Text)).ToArray();
             return (encodings, encodings.Sum(e => e.Ids.Length));
         }, timings, cancel);
 
@@ -43,7 +44,7 @@ internal sealed class RerankerServedModel : ServedModel
         _model.Logits([Tokenizer.Encode("warm", string.Join(' ', Enumerable.Repeat("warm", MaxInputLength)), MaxInputLength)]);
 
     protected override void RunBatch(IReadOnlyList<QueuedJob> batch) =>
-        BatchJob<TokenEncoding, float>.RunMerged(batch, encodings => _model.Logits(encodings));
+        BatchJob<TokenEncoding, float>.RunMergedProgressively(batch, (encodings, done) => _model.Logits(encodings, done));
 
     public override void Dispose()
     {

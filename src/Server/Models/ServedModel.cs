@@ -10,7 +10,8 @@ namespace EmbedRt.Server.Models;
 /// <param name="Truncate">Cut inputs over the max length (else refuse them).</param>
 /// <param name="PromptName">A prompt of the model folder; null means none (or the server's default).</param>
 /// <param name="Normalize">L2-normalize the vectors.</param>
-internal sealed record TextOptions(bool Truncate, string? PromptName, bool Normalize);
+/// <param name="Direction">Which end truncation cuts (TEI's truncation_direction).</param>
+internal sealed record TextOptions(bool Truncate, string? PromptName, bool Normalize, TruncationDirection Direction = TruncationDirection.Right);
 
 /// <summary>Outputs for a request's inputs, in order, and the tokens the encoder ran for them.</summary>
 internal sealed record ModelOutput<T>(T[] Outputs, int Tokens);
@@ -81,7 +82,8 @@ internal abstract class ServedModel : IDisposable
     public virtual Task<ModelOutput<float[][]>> EmbedAllAsync(ModelInput[] inputs, TextOptions options, RequestTimings timings, CancellationToken cancel) =>
         throw ApiException.WrongModelType($"model {Name} is not an embedding model");
 
-    public virtual Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, RequestTimings timings, CancellationToken cancel) =>
+    public virtual Task<ModelOutput<float>> RerankAsync(string query, ModelInput[] texts, bool truncate, TruncationDirection direction,
+        RequestTimings timings, CancellationToken cancel) =>
         throw ApiException.WrongModelType($"model {Name} is not a re-ranker model");
 
     protected abstract void WarmUp();
@@ -146,19 +148,20 @@ internal abstract class ServedModel : IDisposable
 
     /// <summary>
     /// A single input's encoding: a text with special tokens (after <paramref name="prompt"/>), or token ids as given;
-    /// over <see cref="MaxInputLength"/> it is cut (<paramref name="truncate"/>) or refused as TEI refuses it.
+    /// over <see cref="MaxInputLength"/> it is cut at the <paramref name="direction"/> end (<paramref name="truncate"/>)
+    /// or refused as TEI refuses it. Given ids are cut as they are, special tokens included.
     /// </summary>
-    protected TokenEncoding Encode(ModelInput input, bool truncate, string prompt = "", string? pair = null)
+    protected TokenEncoding Encode(ModelInput input, bool truncate, TruncationDirection direction, string prompt = "", string? pair = null)
     {
         if (input.Ids is { } ids)
         {
             if (ids.Length > MaxInputLength && !truncate)
                 throw new ArgumentException($"`inputs` must have less than {MaxInputLength} tokens. Given: {ids.Length}");
-            ids = ids.Length > MaxInputLength ? ids[..MaxInputLength] : ids;
+            if (ids.Length > MaxInputLength) ids = direction == TruncationDirection.Left ? ids[^MaxInputLength..] : ids[..MaxInputLength];
             return new TokenEncoding(ids, new int[ids.Length]);
         }
         // Without truncation, one token past the limit is enough to refuse: a huge text is never tokenized whole.
-        var encoding = Tokenizer.Encode(prompt + input.Text, pair, truncate ? MaxInputLength : MaxInputLength + 1);
+        var encoding = Tokenizer.Encode(prompt + input.Text, pair, truncate ? MaxInputLength : MaxInputLength + 1, direction);
         if (encoding.Ids.Length > MaxInputLength)
             throw new ArgumentException($"`inputs` must have less than {MaxInputLength} tokens");
         return encoding;

@@ -17,14 +17,13 @@ internal static class RequestChecks
                 $"batch size {count} > maximum allowed batch size {options.MaxClientBatchSize}", "batch_size");
     }
 
-    /// <summary>Only right truncation is implemented; "left" is refused rather than silently ignored.</summary>
-    public static void TruncationDirection(string? direction)
+    /// <summary>TEI's truncation_direction: "Left"/"left" or "Right"/"right" (its serde aliases); absent means right.</summary>
+    public static TruncationDirection TruncationDirection(string? direction) => direction switch
     {
-        if (direction is null or "right" or "Right") return;
-        throw ApiException.Invalid(direction is "left" or "Left"
-            ? "truncation_direction `left` is not supported; inputs are truncated on the right"
-            : $"truncation_direction must be `right` or `left`, not `{direction}`", "truncation_direction");
-    }
+        null or "right" or "Right" => EmbedRt.TruncationDirection.Right,
+        "left" or "Left" => EmbedRt.TruncationDirection.Left,
+        _ => throw ApiException.Invalid($"truncation_direction must be `Left` or `Right`, not `{direction}`", "truncation_direction"),
+    };
 
     /// <summary>Admits the inputs under the model's in-flight limit, or answers 429; dispose to release.</summary>
     public static Admission Admit(ServedModel model, int count) =>

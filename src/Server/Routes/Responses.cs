@@ -21,6 +21,9 @@ internal static class Responses
     {
         try
         {
+            // Decided once, on arrival: a request that came before shutdown began runs to the end, even if its body,
+            // tokenization or queue wait outlasts that moment; one that comes after is refused.
+            if (state.Catalog.Stopping) throw new ApiException(ErrorType.Unhealthy, "the server is shutting down", "unhealthy");
             await body(context);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

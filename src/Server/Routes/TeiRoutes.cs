@@ -3,6 +3,7 @@ using EmbedRt.Rerank;
 using EmbedRt.Server.Api;
 using EmbedRt.Server.Metrics;
 using EmbedRt.Server.Models;
+using EmbedRt.Tokenization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,8 +64,8 @@ internal static class TeiRoutes
         var inputs = InputParser.Parse(request.Inputs, "inputs");
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, inputs.Length);
-        RequestChecks.TruncationDirection(request.TruncationDirection);
-        var options = new TextOptions(request.Truncate ?? state.Options.AutoTruncate, request.PromptName, request.Normalize);
+        var direction = RequestChecks.TruncationDirection(request.TruncationDirection);
+        var options = new TextOptions(request.Truncate ?? state.Options.AutoTruncate, request.PromptName, request.Normalize, direction);
         using var admission = RequestChecks.Admit(model, inputs.Length);
         var timings = new RequestTimings();
         var result = await run(model, inputs, options, timings);
@@ -82,11 +83,11 @@ internal static class TeiRoutes
         if (texts.Count == 0) throw ApiException.Empty("`texts` cannot be empty", "texts");
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, texts.Count);
-        RequestChecks.TruncationDirection(request.TruncationDirection);
+        var direction = RequestChecks.TruncationDirection(request.TruncationDirection);
         var inputs = texts.Select(text => new ModelInput(text ?? throw ApiException.Invalid("`texts` holds a null", "texts"), null)).ToArray();
         using var admission = RequestChecks.Admit(model, texts.Count);
         var timings = new RequestTimings();
-        var result = await model.RerankAsync(query, inputs, request.Truncate ?? state.Options.AutoTruncate, timings, context.RequestAborted);
+        var result = await model.RerankAsync(query, inputs, request.Truncate ?? state.Options.AutoTruncate, direction, timings, context.RequestAborted);
         var ranks = result.Outputs
             .Select((logit, i) => new Rank(i, request.ReturnText ? texts[i] : null, request.RawScores ? logit : CrossEncoder.Sigmoid(logit)))
             .OrderByDescending(rank => rank.Score).ThenBy(rank => rank.Index).ToArray();
@@ -105,12 +106,12 @@ internal static class TeiRoutes
         var model = state.Catalog.Get(modelName);
         RequestChecks.BatchSize(state.Options, sentences.Count + 1);
         var parameters = request.Parameters ?? new SimilarityParameters();
-        RequestChecks.TruncationDirection(parameters.TruncationDirection);
+        var direction = RequestChecks.TruncationDirection(parameters.TruncationDirection);
         var inputs = sentences.Prepend(source)
             .Select(text => new ModelInput(text ?? throw ApiException.Invalid("`inputs.sentences` holds a null", "inputs"), null)).ToArray();
         using var admission = RequestChecks.Admit(model, inputs.Length);
         var timings = new RequestTimings();
-        var options = new TextOptions(parameters.Truncate ?? state.Options.AutoTruncate, parameters.PromptName, Normalize: true);
+        var options = new TextOptions(parameters.Truncate ?? state.Options.AutoTruncate, parameters.PromptName, Normalize: true, direction);
         var result = await model.EmbedAsync(inputs, options, timings, context.RequestAborted);
         var scores = result.Outputs.Skip(1).Select(vector => Cosine(result.Outputs[0], vector)).ToArray();
         state.Metrics.RequestSucceeded(batch: true, timings, result.Tokens);
@@ -127,14 +128,39 @@ internal static class TeiRoutes
         if (request.PromptName is { } name && !model.Prompts.TryGetValue(name, out prompt!))
             throw ApiException.Invalid($"prompt '{name}' is not defined by model {model.Name}", "prompt_name");
         var vocabulary = model.Vocabulary;
-        var special = model.Tokenizer.SpecialIds;
+        var offsets = (ITokenOffsets)model.Tokenizer;
         var tokens = texts.Select(text =>
         {
-            var ids = model.Tokenizer.Encode(prompt + text).Ids.AsEnumerable();
-            if (!request.AddSpecialTokens) ids = ids.Where(id => !special.Contains(id));
-            return ids.Select(id => new SimpleToken(id, vocabulary.Token(id), special.Contains(id), null, null)).ToArray();
+            string encoded = prompt + text;
+            var utf8 = new Utf8Offsets(encoded);
+            return offsets.EncodeWithOffsets(encoded, request.AddSpecialTokens).Select(token => token.Special
+                ? new SimpleToken(token.Id, vocabulary.Token(token.Id), true, null, null)
+                : new SimpleToken(token.Id, encoded[token.Start..token.End], false, utf8.Of(token.Start), utf8.Of(token.End))).ToArray();
         }).ToArray();
         await Responses.WriteAsync(context, tokens, ServerJson.Context.SimpleTokenArrayArray);
+    }
+
+    /// <summary>UTF-16 index → UTF-8 byte offset in one string (TEI's offsets are Rust byte offsets).</summary>
+    private sealed class Utf8Offsets(string text)
+    {
+        private readonly int[] _bytes = Prefix(text);
+
+        public int Of(int index) => _bytes[index];
+
+        private static int[] Prefix(string text)
+        {
+            var bytes = new int[text.Length + 1];
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                // a surrogate pair is 4 bytes: 2 counted on each half; a lone surrogate is written as U+FFFD (3 bytes)
+                int size = c < 0x80 ? 1 : c < 0x800 ? 2 : char.IsSurrogate(c)
+                    ? (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) || (char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(text[i - 1])) ? 2 : 3
+                    : 3;
+                bytes[i + 1] = bytes[i] + size;
+            }
+            return bytes;
+        }
     }
 
     private static async Task Decode(HttpContext context, ServerState state, string? modelName)

@@ -67,4 +67,19 @@ public class BgeM3Tests
         double expected = pair.GetProperty(name).GetDouble();
         Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"{name}: {actual} vs {expected}");
     }
+
+    /// <summary>Each input's result reaches the callback once, as returned.</summary>
+    [Fact]
+    public void EncodeReportsEachInputAsItsPassIsDone()
+    {
+        var texts = new[] { "short", "a somewhat longer input text here", "中文", "x" };
+        var encodings = texts.Select(t => Model.Value.Tokenizer.Encode(t)).ToArray();
+        var reported = new M3Embedding?[texts.Length];
+        var results = Model.Value.Encode(encodings, (i, result) =>
+        {
+            Assert.Null(reported[i]);
+            reported[i] = result;
+        });
+        Assert.Equal(results, reported);
+    }
 }

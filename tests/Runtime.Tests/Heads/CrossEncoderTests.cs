@@ -85,4 +85,19 @@ public class CrossEncoderTests
         var error = Assert.Throws<Loader.ModelFormatException>(() => CrossEncoder.Load(Fixtures.Model("bert-tiny-uncased")));
         Assert.Contains("classification head", error.Message);
     }
+
+    /// <summary>Each pair's logit reaches the callback once, as returned.</summary>
+    [Fact]
+    public void LogitsReportEachPairAsItsPassIsDone()
+    {
+        var encodings = new[] { ("q", "a passage"), ("query", "another, longer passage of text"), ("x", "y") }
+            .Select(p => Reranker.Value.Tokenizer.Encode(p.Item1, p.Item2)).ToArray();
+        var reported = new float?[encodings.Length];
+        var logits = Reranker.Value.Logits(encodings, (i, logit) =>
+        {
+            Assert.Null(reported[i]);
+            reported[i] = logit;
+        });
+        Assert.Equal(logits.Select(l => (float?)l), reported);
+    }
 }

@@ -66,7 +66,9 @@ public class DevicePipelineTests
         var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
         Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
 
-        var vectors = model.Embed([prepared])[0];
+        float[][]? announced = null;
+        var vectors = model.Embed([prepared], (group, groupVectors) => announced = groupVectors.Select(v => v.ToArray()).ToArray())[0];
+        Assert.Equal(vectors, announced); // announced when final (averaged, normalized), before the call returned
         for (int owner = 0; owner < texts.Length; owner++)
         {
             // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.

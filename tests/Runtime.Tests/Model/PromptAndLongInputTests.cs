@@ -92,4 +92,50 @@ public class PromptAndLongInputTests
         model.EmbedPairs([("one two three four", null)], prompt: "a b c d ", onTruncated: cut.Add); // 4 + 4 + 2 > 8
         Assert.Equal([0], cut);
     }
+
+    [Fact]
+    public void TruncationDirectionReachesTheTokenizerFromTheOptionsAndPerCall()
+    {
+        const string text = "one two three four five six seven eight nine";
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var right = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 6 });
+        using var left = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 6, TruncationDirection = TruncationDirection.Left });
+        var tokenizer = right.Tokenizer;
+        var leftIds = tokenizer.Encode(text, null, 6, TruncationDirection.Left).Ids;
+        var rightIds = tokenizer.Encode(text, null, 6).Ids;
+        Assert.NotEqual(leftIds, rightIds);
+        Assert.Equal(rightIds, right.Prepare([(text, null)]).Encodings.Single().Ids);
+        Assert.Equal(leftIds, left.Prepare([(text, null)]).Encodings.Single().Ids);
+        Assert.Equal(leftIds, right.Prepare([(text, null)], new PrepareOptions { TruncationDirection = TruncationDirection.Left }).Encodings.Single().Ids);
+        Assert.Equal(rightIds, left.Prepare([(text, null)], new PrepareOptions { TruncationDirection = TruncationDirection.Right }).Encodings.Single().Ids);
+        Assert.Equal([0], left.Prepare([(text, null)]).TruncatedInputs);
+        // the vectors are those of the left-truncated ids
+        var fromIds = left.Embed([left.Prepare([new TokenEncoding(leftIds, new int[leftIds.Length])])])[0][0];
+        Assert.Equal(fromIds, left.Embed([left.Prepare([(text, null)])])[0][0]);
+    }
+
+    /// <summary>Each group's vectors reach the callback once, final (chunk-mean windows averaged and normalized), equal to the result.</summary>
+    [Fact]
+    public void EmbedReportsEachGroupAsSoonAsItsVectorsAreFinal()
+    {
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean, BatchSize = 1 });
+        string longText = string.Join(' ', Enumerable.Repeat("the of", 20));
+        var groups = new[]
+        {
+            model.Prepare([("short", null), (longText, null)]),
+            model.Prepare([("a b c", null)]),
+            model.Prepare([(longText, null), ("x", null), ("the", null)], new PrepareOptions { Normalize = false }),
+        };
+        var reported = new Dictionary<int, float[][]>();
+        var results = model.Embed(groups, (g, vectors) =>
+        {
+            Assert.False(reported.ContainsKey(g), $"group {g} reported twice");
+            reported[g] = vectors.Select(v => (float[])v.Clone()).ToArray(); // a copy: later passes must not change it
+        });
+        Assert.Equal(3, reported.Count);
+        for (int g = 0; g < groups.Length; g++) Assert.Equal(results[g], reported[g]);
+        Assert.Equal(results, model.Embed(groups));
+        Assert.Equal(model.EmbedPairs([(longText, null)])[0], results[0][1]);
+    }
 }

@@ -139,6 +139,22 @@ internal static class SharedOptions
         return option;
     }
 
+    /// <summary>--truncation-direction: which end of a too-long input loses its tokens.</summary>
+    public static Option<string> TruncationDirection()
+    {
+        var option = new Option<string>("--truncation-direction")
+        {
+            Description = "Which end truncation cuts: right (default, keeps the beginning) or left (keeps the end); " +
+                          "pairs lose tokens longest first, each text from this end",
+            DefaultValueFactory = _ => "right",
+        };
+        option.AcceptOnlyFromAmong("right", "left");
+        return option;
+    }
+
+    public static TruncationDirection ToTruncationDirection(string value) =>
+        value == "left" ? EmbedRt.TruncationDirection.Left : EmbedRt.TruncationDirection.Right;
+
     public static LongInputPolicy ToPolicy(string value) => value switch
     {
         "error" => LongInputPolicy.Error,
@@ -220,6 +236,8 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
     /// <summary>--long-inputs, for the commands that have a choice.</summary>
     public Option<string>? LongInputs { get; } = longInputsDescription is null ? null : SharedOptions.LongInputs(longInputsDescription);
 
+    public Option<string> TruncationDirection { get; } = SharedOptions.TruncationDirection();
+
     public Option<int> BatchSize { get; } = SharedOptions.BatchSize();
 
     public Option<int?> Threads { get; } = SharedOptions.Threads();
@@ -237,6 +255,7 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         command.Options.Add(Model);
         command.Options.Add(MaxLength);
         if (LongInputs is not null) command.Options.Add(LongInputs);
+        command.Options.Add(TruncationDirection);
         command.Options.Add(BatchSize);
         command.Options.Add(Threads);
         command.Options.Add(Keep16Bit);
@@ -249,6 +268,7 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
     {
         MaxLength = result.GetValue(MaxLength),
         LongInputs = LongInputs is null ? LongInputPolicy.Truncate : SharedOptions.ToPolicy(result.GetValue(LongInputs)!),
+        TruncationDirection = SharedOptions.ToTruncationDirection(result.GetValue(TruncationDirection)!),
         BatchSize = result.GetValue(BatchSize),
         Threads = result.GetValue(Threads),
         Weights = SharedOptions.ToPrecision(result.GetValue(Keep16Bit)),

@@ -18,17 +18,19 @@ internal static class TokenizeCommand
     {
         var model = SharedOptions.Model();
         var maxLength = SharedOptions.MaxLength("Truncate to at most N tokens, special tokens included (no truncation by default)");
+        var direction = SharedOptions.TruncationDirection();
         var common = new CommonOptions();
         var command = new Command("tokenize",
             "Tokenize JSON Lines from stdin (each line a JSON string or {\"text\": ..., \"pair\": ...}) exactly like Hugging Face; " +
             "writes {\"ids\": [...], \"type_ids\": [...]} per line.")
         {
-            model, maxLength,
+            model, maxLength, direction,
         };
         common.AddTo(command);
         command.SetAction(result => CommandRunner.Run(result, common, () =>
         {
             int? limit = result.GetValue(maxLength);
+            var cut = SharedOptions.ToTruncationDirection(result.GetValue(direction)!);
             var tokenizer = TextTokenizer.Load(SharedOptions.ResolveModel(result, model));
             var buffer = new TokenBuffer();
             LinePipeline.Run(result, common, RoundSize, InputParsers.TextOrPair, (round, output) =>
@@ -37,8 +39,8 @@ internal static class TokenizeCommand
                 {
                     try
                     {
-                        if (input.Pair is null) tokenizer.Encode(input.Text, buffer, limit);
-                        else tokenizer.EncodePair(input.Text, input.Pair, buffer, limit);
+                        if (input.Pair is null) tokenizer.Encode(input.Text, buffer, limit, cut);
+                        else tokenizer.EncodePair(input.Text, input.Pair, buffer, limit, cut);
                     }
                     catch (ArgumentOutOfRangeException e) when (e.ParamName == "maxLength")
                     {

@@ -17,6 +17,9 @@ internal sealed class PostProcessorTemplate(TemplatePiece[] single, TemplatePiec
 
     public int SpecialTokenCount(bool isPair) => isPair ? _pairSpecialCount : _singleSpecialCount;
 
+    /// <summary>Special tokens the single-text template puts before the text.</summary>
+    public int SingleSpecialTokensBefore { get; } = single.TakeWhile(p => p.SpecialIds is not null).Sum(p => p.SpecialIds!.Length);
+
     /// <summary>Every piece of both templates, for checking the ids and type ids they emit.</summary>
     public IEnumerable<TemplatePiece> Pieces => single.Concat(pair);
 

@@ -7,6 +7,41 @@ internal sealed class Workspace
     public GrowableList<int> FirstIds { get; } = new();
     public GrowableList<int> SecondIds { get; } = new();
 
+    /// <summary>Ids of one piece when a text is encoded from its end (left truncation).</summary>
+    public GrowableList<int> PieceIds { get; } = new();
+
+    /// <summary>Raw added tokens found in a text encoded from its end: (start, end, id) triples.</summary>
+    public GrowableList<int> AddedTokenMatches { get; } = new();
+
+    /// <summary>
+    /// When set, segment models append (ids before, ids after) for every pre-tokenizer split they encode: where
+    /// Hugging Face's tokenize_with_limit may stop (see <see cref="PipelineTokenizer"/>).
+    /// </summary>
+    public GrowableList<int>? Splits { get; set; }
+
+    /// <summary>Records one split's token range when <see cref="Splits"/> is set.</summary>
+    public void Split(int start, int end)
+    {
+        if (Splits is { } splits)
+        {
+            splits.Add(start);
+            splits.Add(end);
+        }
+    }
+
+    /// <summary>Scratch list for <see cref="Splits"/>.</summary>
+    public GrowableList<int> SplitScratch { get; } = new();
+
+    /// <summary>
+    /// When set (offsets wanted), <see cref="ISegmentModel.Normalize(ReadOnlySpan{char}, Workspace)"/> fills it with
+    /// the segment index each normalized char comes from, and segment models append (start, end) in normalized
+    /// chars to <see cref="TokenRanges"/> for every token.
+    /// </summary>
+    public GrowableList<int>? NormalizedSources { get; set; }
+
+    /// <summary>See <see cref="NormalizedSources"/>.</summary>
+    public GrowableList<int>? TokenRanges { get; set; }
+
     /// <summary>Normalized text of the current segment.</summary>
     public GrowableList<char> Normalized { get; } = new(256);
 

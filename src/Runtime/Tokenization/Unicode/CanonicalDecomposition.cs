@@ -40,7 +40,10 @@ internal static class CanonicalDecomposition
     }
 
     /// <summary>Canonical ordering: stable sort of each run of non-starters by combining class.</summary>
-    public static void Reorder(Span<int> codePoints)
+    public static void Reorder(Span<int> codePoints) => Reorder(codePoints, []);
+
+    /// <summary>Canonical reordering that moves <paramref name="companion"/> (when not empty) along with the code points.</summary>
+    public static void Reorder(Span<int> codePoints, Span<int> companion)
     {
         for (int i = 1; i < codePoints.Length; i++)
         {
@@ -48,14 +51,17 @@ internal static class CanonicalDecomposition
             if (ccc == 0) continue;
             int j = i;
             int moving = codePoints[i];
+            int movingCompanion = companion.IsEmpty ? 0 : companion[i];
             while (j > 0)
             {
                 int previous = CombiningClass(codePoints[j - 1]);
                 if (previous <= ccc) break;
                 codePoints[j] = codePoints[j - 1];
+                if (!companion.IsEmpty) companion[j] = companion[j - 1];
                 j--;
             }
             codePoints[j] = moving;
+            if (!companion.IsEmpty) companion[j] = movingCompanion;
         }
     }
 }

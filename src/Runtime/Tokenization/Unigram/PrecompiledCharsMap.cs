@@ -33,33 +33,61 @@ internal sealed class PrecompiledCharsMap
         return new PrecompiledCharsMap(trie, blob[(4 + (int)trieBytes)..].ToArray());
     }
 
-    public void Normalize(ReadOnlySpan<char> input, GrowableList<char> output)
+    public void Normalize(ReadOnlySpan<char> input, GrowableList<char> output, GrowableList<int>? sources = null)
     {
         output.Clear();
+        sources?.Clear();
         Span<byte> utf8 = stackalloc byte[8];
         for (int i = 0; i < input.Length;)
         {
             int length = StringInfo.GetNextTextElementLength(input[i..]);
             var grapheme = input.Slice(i, length);
+            int graphemeStart = i;
             i += length;
+            int before = output.Count;
             if (Encoding.UTF8.GetByteCount(grapheme) < 6)
             {
                 int written = Encoding.UTF8.GetBytes(grapheme, utf8);
-                if (TryReplace(utf8[..written], output)) continue;
+                if (TryReplace(utf8[..written], output))
+                {
+                    if (sources is not null) Attribute(grapheme, graphemeStart, output, before, sources);
+                    continue;
+                }
             }
             for (int j = 0; j < grapheme.Length;)
             {
                 int width = char.IsHighSurrogate(grapheme[j]) && j + 1 < grapheme.Length && char.IsLowSurrogate(grapheme[j + 1]) ? 2 : 1;
                 var character = grapheme.Slice(j, width);
+                int characterStart = graphemeStart + j;
                 j += width;
-                if (Rune.DecodeFromUtf16(character, out _, out _) != System.Buffers.OperationStatus.Done)
+                before = output.Count;
+                if (Rune.DecodeFromUtf16(character, out _, out _) != System.Buffers.OperationStatus.Done) output.Add(character[0]);
+                else
                 {
-                    output.Add(character[0]);
-                    continue;
+                    int written = Encoding.UTF8.GetBytes(character, utf8);
+                    if (!TryReplace(utf8[..written], output)) output.AddRange(character);
                 }
-                int written = Encoding.UTF8.GetBytes(character, utf8);
-                if (!TryReplace(utf8[..written], output)) output.AddRange(character);
+                if (sources is not null) Attribute(character, characterStart, output, before, sources);
             }
+        }
+    }
+
+    /// <summary>
+    /// Hugging Face's alignment of a replaced unit: output code point k comes from the unit's code point k, the
+    /// extra ones of a longer replacement from its last code point.
+    /// </summary>
+    private static void Attribute(ReadOnlySpan<char> unit, int unitStart, GrowableList<char> output, int before, GrowableList<int> sources)
+    {
+        Span<int> starts = stackalloc int[unit.Length];
+        int count = 0;
+        for (int u = 0; u < unit.Length; u += char.IsHighSurrogate(unit[u]) && u + 1 < unit.Length && char.IsLowSurrogate(unit[u + 1]) ? 2 : 1)
+            starts[count++] = unitStart + u;
+        int k = 0;
+        var written = output.Span;
+        for (int o = before; o < written.Length; o++)
+        {
+            sources.Add(starts[Math.Min(k, count - 1)]);
+            if (!(char.IsHighSurrogate(written[o]) && o + 1 < written.Length && char.IsLowSurrogate(written[o + 1]))) k++;
         }
     }
 

@@ -34,7 +34,8 @@ internal sealed class UnigramModel
 
     public int Count => _scores.Length;
 
-    public void EncodeWord(ReadOnlySpan<char> word, Workspace workspace, GrowableList<int> ids)
+    /// <summary>Appends the word's pieces; with <paramref name="ranges"/>, each piece's (start, end) in the word plus <paramref name="offset"/>.</summary>
+    public void EncodeWord(ReadOnlySpan<char> word, Workspace workspace, GrowableList<int> ids, GrowableList<int>? ranges = null, int offset = 0)
     {
         int n = word.Length;
         var scores = Reset(workspace.PathScores, n + 1, double.NegativeInfinity);
@@ -58,19 +59,33 @@ internal sealed class UnigramModel
             }
             if (!coversChar) Relax(scores, starts, tokens, start, start + charWidth, UnknownId, baseScore + _unknownScore);
         }
-        EmitBestPath(starts, tokens, n, ids);
+        EmitBestPath(starts, tokens, n, ids, ranges, offset);
     }
 
-    private void EmitBestPath(Span<int> starts, Span<int> tokens, int n, GrowableList<int> ids)
+    /// <summary>The best path's tokens in order; consecutive unknown pieces become one (Hugging Face's fuse_unk).</summary>
+    private void EmitBestPath(Span<int> starts, Span<int> tokens, int n, GrowableList<int> ids, GrowableList<int>? ranges, int offset)
     {
-        int first = ids.Count;
+        int first = ids.Count, firstRange = ranges?.Count ?? 0;
         for (int end = n; end > 0; end = starts[end])
         {
             int id = tokens[end];
-            if (id == UnknownId && ids.Count > first && ids.Span[^1] == UnknownId) continue;
+            if (id == UnknownId && ids.Count > first && ids.Span[^1] == UnknownId)
+            {
+                if (ranges is not null) ranges.Span[^2] = offset + starts[end]; // the fused token starts earlier
+                continue;
+            }
             ids.Add(id);
+            ranges?.AddRange([offset + starts[end], offset + end]);
         }
         ids.Span[first..].Reverse();
+        if (ranges is null) return;
+        // pairs were appended last token first: reverse the pairs
+        var pairs = ranges.Span[firstRange..];
+        for (int a = 0, b = pairs.Length - 2; a < b; a += 2, b -= 2)
+        {
+            (pairs[a], pairs[b]) = (pairs[b], pairs[a]);
+            (pairs[a + 1], pairs[b + 1]) = (pairs[b + 1], pairs[a + 1]);
+        }
     }
 
     private static void Relax(Span<double> scores, Span<int> starts, Span<int> tokens, int start, int end, int id, double score)

@@ -18,10 +18,25 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
         current.Clear();
         current.AddRange(segment);
         var spare = workspace.CharsAlt;
+        // with offsets: the segment index of each char, composed through the steps
+        var sources = workspace.NormalizedSources;
+        if (sources is not null)
+        {
+            sources.Clear();
+            for (int i = 0; i < segment.Length; i++) sources.Add(i);
+        }
+        var stepSources = sources is null ? null : new GrowableList<int>();
         foreach (var step in _normalizers)
         {
-            step.Apply(current.Span, workspace, spare);
+            step.Apply(current.Span, workspace, spare, stepSources);
             (current, spare) = (spare, current);
+            if (sources is not null)
+            {
+                var composed = stepSources!.Span;
+                for (int k = 0; k < composed.Length; k++) composed[k] = sources.Span[composed[k]];
+                sources.Clear();
+                sources.AddRange(composed);
+            }
         }
         if (current != workspace.Normalized)
         {
@@ -100,18 +115,30 @@ internal sealed class UnigramSegmentModel(IEnumerable<NormalizerStep> normalizer
         text.AddRange(normalized);
         var chars = text.Span;
         chars.Replace(' ', replacement);
+        // chars[k] is normalized[k - shift]; a prepended replacement char has the empty range at 0 (offsets then
+        // give it the first char's span, as Hugging Face aligns a prepended char)
+        int shift = prepend ? 1 : 0;
         if (!metaspace.Split)
         {
-            model.EncodeWord(chars, workspace, ids);
+            EncodeWord(chars, 0, chars.Length, shift, workspace, ids);
             return;
         }
         int wordStart = 0;
         for (int i = 1; i < chars.Length; i++)
         {
             if (chars[i] != replacement) continue;
-            model.EncodeWord(chars[wordStart..i], workspace, ids);
+            EncodeWord(chars, wordStart, i, shift, workspace, ids);
             wordStart = i;
         }
-        model.EncodeWord(chars[wordStart..], workspace, ids);
+        EncodeWord(chars, wordStart, chars.Length, shift, workspace, ids);
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> chars, int start, int end, int shift, Workspace workspace, GrowableList<int> ids)
+    {
+        int first = ids.Count, firstRange = workspace.TokenRanges?.Count ?? 0;
+        model.EncodeWord(chars[start..end], workspace, ids, workspace.TokenRanges, start - shift);
+        workspace.Split(first, ids.Count);
+        if (workspace.TokenRanges is { } ranges)
+            for (int k = firstRange; k < ranges.Count; k++) ranges.Span[k] = Math.Max(0, ranges.Span[k]);
     }
 }

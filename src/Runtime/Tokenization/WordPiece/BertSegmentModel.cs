@@ -13,7 +13,7 @@ internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel
 
     public ReadOnlySpan<char> Normalize(ReadOnlySpan<char> segment, Workspace workspace)
     {
-        normalizer.Normalize(segment, workspace, workspace.Normalized);
+        normalizer.Normalize(segment, workspace, workspace.Normalized, workspace.NormalizedSources);
         return workspace.Normalized.Span;
     }
 
@@ -46,14 +46,21 @@ internal sealed class BertSegmentModel(BertNormalizer normalizer, WordPieceModel
             {
                 if (wordStart >= 0)
                 {
-                    model.EncodeWord(normalized[wordStart..i], ids);
+                    EncodeWord(normalized, wordStart, i, workspace, ids);
                     wordStart = -1;
                 }
-                if (kind == Punctuation) model.EncodeWord(normalized.Slice(i, width), ids);
+                if (kind == Punctuation) EncodeWord(normalized, i, i + width, workspace, ids);
             }
             i += width;
         }
-        if (wordStart >= 0) model.EncodeWord(normalized[wordStart..], ids);
+        if (wordStart >= 0) EncodeWord(normalized, wordStart, normalized.Length, workspace, ids);
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> normalized, int start, int end, Workspace workspace, GrowableList<int> ids)
+    {
+        int first = ids.Count;
+        model.EncodeWord(normalized[start..end], ids, workspace.TokenRanges, start);
+        workspace.Split(first, ids.Count);
     }
 
     /// <summary>

@@ -37,11 +37,14 @@ internal sealed class WordPieceModel
 
     public int MaxInputCharsPerWord { get; }
 
-    public void EncodeWord(ReadOnlySpan<char> word, GrowableList<int> ids)
+    /// <summary>Appends the word's pieces; with <paramref name="ranges"/>, each piece's (start, end) in the word plus <paramref name="offset"/>.</summary>
+    public void EncodeWord(ReadOnlySpan<char> word, GrowableList<int> ids, GrowableList<int>? ranges = null, int offset = 0)
     {
+        int firstRange = ranges?.Count ?? 0;
         if (word.Length > MaxInputCharsPerWord && CodePointCount(word) > MaxInputCharsPerWord)
         {
             ids.Add(UnknownId);
+            ranges?.AddRange([offset, offset + word.Length]);
             return;
         }
         int firstToken = ids.Count;
@@ -62,9 +65,15 @@ internal sealed class WordPieceModel
             {
                 ids.Count = firstToken;
                 ids.Add(UnknownId);
+                if (ranges is not null)
+                {
+                    ranges.Count = firstRange;
+                    ranges.AddRange([offset, offset + word.Length]);
+                }
                 return;
             }
             ids.Add(id);
+            ranges?.AddRange([offset + start, offset + end]);
             start = end;
             lookup = _continuations;
         }
