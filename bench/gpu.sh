@@ -8,8 +8,11 @@
 # run.sh prints, in order: the GPU and driver (nvidia-smi), every kernel checked against the reference at real
 # odd shapes (PASS/FAIL, max abs error), the per-kernel timing table (ms, TFLOP/s, % of FP32 peak, cuBLAS Sgemm
 # for the same GEMMs), ptxas register / spill / shared-memory figures per kernel if ptxas is there, the CLI on
-# --device cuda vs cpu for the fixture model, and end-to-end tokens/s of each MODEL_DIR (default: the fixtures)
-# against the CPU path. Commit its output as bench/results/cuda-gpu-<date>.md.
+# --device cuda vs cpu for the fixture model, end-to-end tokens/s of each MODEL_DIR (default: the fixtures)
+# against the CPU path, the batch pipeline (batch n+1 staged while n runs) against the sequential walk on
+# mixed lengths, and the heads on the device (BGE-M3 dense/sparse/ColBERT, reranker: tokens/s, bytes copied back,
+# outputs against the CPU). M3_MODEL / RERANKER_MODEL name real folders for the head runs (default: the fixtures).
+# Commit its output as bench/results/cuda-gpu-<date>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kit=bench/gpu-kit
@@ -45,6 +48,13 @@ echo; echo "## end to end (tokens/s, GPU vs CPU)"
 echo "| model | inputs | device | GPU | CPU | speed-up | check |"; echo "|---|---|---|---|---|---|---|"
 models=("$@"); [ ${#models[@]} -gt 0 ] || models=("$here"/models/*/)
 for m in "${models[@]}"; do timeout 90 "$here/bench/EmbedRt.Bench.Cuda" e2e --model "$m" --batch 32 --length 128 || status=1; done
+echo; echo "## batch pipeline: sequential vs pipelined (mixed lengths 2..128, ABBA in one process)"
+echo "| model | inputs | sequential | pipelined | speed-up | vectors | transfers |"; echo "|---|---|---|---|---|---|---|"
+for m in "${models[@]}"; do timeout 90 "$here/bench/EmbedRt.Bench.Cuda" overlap --model "$m" --batch 32 --length 128 || status=1; done
+echo; echo "## heads on the device (only their rows copied back)"
+echo "| model | inputs | GPU | bytes back | vs CPU |"; echo "|---|---|---|---|---|"
+timeout 90 "$here/bench/EmbedRt.Bench.Cuda" m3 --model "${M3_MODEL:-$here/models/xlmr-tiny-m3}" --batch 32 --length 128 || status=1
+timeout 90 "$here/bench/EmbedRt.Bench.Cuda" reranker --model "${RERANKER_MODEL:-$here/models/xlmr-tiny-reranker}" --batch 32 --length 128 || status=1
 exit $status
 RUN
   chmod +x "$kit/run.sh"

@@ -88,34 +88,39 @@ public sealed partial class EmbeddingModel
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
         var pending = (int[])windows.Clone();
-        // On a device, inputs that pool over all their tokens are pooled there: only their vectors come back.
-        if (_loaded.Encoder.PoolsOnDevice && normalize.All(n => n == normalize[0])
-            && prepared.All(p => windows[p.Owner] == 1 && (Pooling != PoolingMode.Mean || p.PromptTokens == 0)))
+        var encodings = prepared.Select(p => p.Encoding).ToArray();
+        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
+        bool onDevice = _loaded.Encoder.OnDevice;
+        bool normalizedWhilePooled = onDevice
+            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
+            : true; // the CPU normalizes each single-window owner while pooling
+
+        // An owner's only window is its vector; several windows of one long input are averaged unnormalized and
+        // normalized after the last. A finished owner is announced at once.
+        void Combine(int index, ReadOnlySpan<float> pooled)
         {
-            _runner.RunPooled(prepared.Select(p => p.Encoding).ToArray(), pooling, normalize.Length > 0 && normalize[0], (index, vector) =>
-            {
-                int owner = prepared[index].Owner;
-                vectors[owner] = vector.ToArray();
-                ownerDone?.Invoke(owner);
-            });
-            return vectors;
+            int owner = prepared[index].Owner;
+            var vector = vectors[owner] ??= new float[h];
+            if (windows[owner] == 1) pooled.CopyTo(vector);
+            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
+            if (--pending[owner] > 0) return;
+            if (normalize[owner] && (windows[owner] > 1 || !normalizedWhilePooled))
+                kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
+            ownerDone?.Invoke(owner);
         }
-        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
-        {
-            var input = prepared[index];
-            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-            var vector = vectors[input.Owner] ??= new float[h];
-            if (windows[input.Owner] == 1) kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, normalize[input.Owner], vector);
-            else
+
+        if (onDevice)
+            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector),
+                Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
+        else
+            _runner.Run(encodings, (index, ids, hidden) =>
             {
-                // Several windows of one long input: the mean of their (unnormalized) vectors, normalized after the last.
+                var input = prepared[index];
+                int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
                 Span<float> pooled = stackalloc float[h];
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, false, pooled);
-                for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[input.Owner];
-                if (pending[input.Owner] == 1 && normalize[input.Owner]) kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
-            }
-            if (--pending[input.Owner] == 0) ownerDone?.Invoke(input.Owner);
-        });
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[input.Owner] == 1 && normalize[input.Owner], pooled);
+                Combine(index, pooled);
+            });
         return vectors;
     }
 }

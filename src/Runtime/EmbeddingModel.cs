@@ -22,12 +22,14 @@ public sealed partial class EmbeddingModel : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly InputPreparer _preparer;
+    private readonly int _tokenizeAhead;
 
     private EmbeddingModel(LoadedEncoder loaded, EmbeddingOptions options)
     {
         _loaded = loaded;
         RejectUnsupportedModules(loaded);
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
+        _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
         Pooling = ResolvePooling(options.Pooling, loaded.SentenceTransformers, loaded.Directory);
         Normalize = options.Normalize ?? loaded.SentenceTransformers?.Normalize ?? false;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
@@ -95,10 +97,27 @@ public sealed partial class EmbeddingModel : IDisposable
     public float[][] EmbedPairs(IReadOnlyList<(string Text, string? Pair)> inputs, string? promptName = null, string? prompt = null,
         Action<int>? onTruncated = null)
     {
-        var prepared = Prepare(inputs, new PrepareOptions { PromptName = promptName, Prompt = prompt });
+        var options = new PrepareOptions { PromptName = promptName, Prompt = prompt };
+        if (_runner.Overlaps && inputs.Count > _tokenizeAhead) return EmbedTokenizingAhead(inputs, options, onTruncated);
+        var prepared = Prepare(inputs, options);
         if (onTruncated is not null)
             foreach (int index in prepared.TruncatedInputs) onTruncated(index);
         return Embed([prepared])[0];
+    }
+
+    /// <summary>Texts in chunks, the next tokenized while the device runs this one (<see cref="TokenizeAhead"/>).</summary>
+    private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
+    {
+        var results = new float[inputs.Count][];
+        TokenizeAhead.Run(inputs.Count, _tokenizeAhead,
+            (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options),
+            (start, prepared) =>
+            {
+                if (onTruncated is not null)
+                    foreach (int index in prepared.TruncatedInputs) onTruncated(start + index);
+                Embed([prepared])[0].CopyTo(results, start);
+            });
+        return results;
     }
 
     /// <summary>
@@ -118,7 +137,7 @@ public sealed partial class EmbeddingModel : IDisposable
     public float[][] Embed(IReadOnlyList<TokenEncoding> encodings)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
-        if (_loaded.Encoder.PoolsOnDevice)
+        if (_loaded.Encoder.OnDevice)
         {
             var results = new float[encodings.Count][];
             _runner.RunPooled(encodings, Heads.Pooling.ToTokenPooling(Pooling), Normalize, (index, vector) => results[index] = vector.ToArray());

@@ -64,32 +64,79 @@ public class ForwardTests
     }
 
     [Fact]
-    public void BgeM3HeadsMatchTheCpuPath()
+    public void BgeM3HeadsMatchTheCpuPathAndOnlyTheirRowsComeBack()
     {
         const string model = "xlmr-tiny-m3";
-        string[] texts = ["hello world", "你好，世界 and more words"];
-        using var gpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Threads = 1 });
+        string[] texts = ["hello world", "你好，世界 and more words", "a"];
+        var device = GpuDevice.CpuSimulator();
+        using var gpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1 });
         using var cpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
+        long before = device.Transfers.DeviceToHostBytes;
         var actual = gpu.Encode(texts);
+        long copied = device.Transfers.DeviceToHostBytes - before;
         var expected = cpu.Encode(texts);
+        long needed = 0;
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.True(Metrics.Cosine(actual[i].Dense, expected[i].Dense) >= 0.99999);
+            Assert.Equal(expected[i].ColBert.Length, actual[i].ColBert.Length);
             Assert.True(Metrics.MaxAbsError(actual[i].ColBert.SelectMany(v => v).ToArray(), expected[i].ColBert.SelectMany(v => v).ToArray()) <= 1e-4);
             foreach (int token in expected[i].Sparse.Keys.Union(actual[i].Sparse.Keys))
                 Assert.Equal(expected[i].Sparse.GetValueOrDefault(token), actual[i].Sparse.GetValueOrDefault(token), 1e-4);
+            // Per sequence: the dense CLS vector, one sparse weight per token, one ColBERT row per token after CLS.
+            int tokens = actual[i].ColBert.Length + 1, colbertDim = actual[i].ColBert.Length > 0 ? actual[i].ColBert[0].Length : 0;
+            needed += sizeof(float) * (actual[i].Dense.Length + tokens + (tokens - 1L) * colbertDim);
         }
+        Assert.Contains(expected, e => e.Sparse.Count > 0);
+        Assert.Equal(needed, copied);
     }
 
     [Fact]
-    public void RerankerScoresMatchTheCpuPath()
+    public void RerankerScoresMatchTheCpuPathAndOnlyTheScoresComeBack()
     {
         const string model = "xlmr-tiny-reranker";
-        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage")];
-        using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Threads = 1 });
+        // Nine pairs in batches of two: more than four batches, so the pairs are tokenized a chunk ahead.
+        (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage"), ("x", "y"), ("a", "b c"), ("d", "e"),
+            ("f g", "h"), ("i", "j"), ("k", "l m"), ("n", "o")];
+        var device = GpuDevice.CpuSimulator();
+        using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1, BatchSize = 2 });
         using var cpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
+        long before = device.Transfers.DeviceToHostBytes;
         var actual = gpu.Logits(pairs);
+        Assert.Equal(sizeof(float) * pairs.Length, device.Transfers.DeviceToHostBytes - before); // one logit per pair, over five batches
         var expected = cpu.Logits(pairs);
         for (int i = 0; i < pairs.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
+    }
+
+    [Fact]
+    public void AMeanThatLeavesThePromptOutMatchesTheCpuPathAndSendsBackOnlyVectors()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        var device = GpuDevice.CpuSimulator();
+        using var gpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Threads = 1 });
+        using var cpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Pooling = PoolingMode.Mean, Threads = 1 });
+        string[] texts = ["hello world", "a"];
+        long before = device.Transfers.DeviceToHostBytes;
+        var actual = gpu.Embed(texts, prompt: "query: ");
+        Assert.Equal(sizeof(float) * (long)gpu.Dimension * texts.Length, device.Transfers.DeviceToHostBytes - before);
+        var expected = cpu.Embed(texts, prompt: "query: ");
+        for (int i = 0; i < texts.Length; i++) Assert.True(Metrics.MaxAbsError(actual[i], expected[i]) <= 1e-4, $"text {i}");
+        Assert.True(Metrics.MaxAbsError(actual[0], gpu.Embed(["query: hello world"], prompt: "")[0]) > 1e-3, "the prompt must be left out");
+    }
+
+    [Fact]
+    public void PooledEmbeddingsSendBackOneVectorPerInput()
+    {
+        const string model = "bert-tiny-uncased";
+        var device = GpuDevice.CpuSimulator();
+        using var gpu = EmbeddingModel.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1 });
+        var encodings = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 12).Take(3)
+            .Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
+        long before = device.Transfers.DeviceToHostBytes;
+        var vectors = gpu.Embed(encodings);
+        Assert.Equal(sizeof(float) * (long)gpu.Dimension * encodings.Length, device.Transfers.DeviceToHostBytes - before);
+        Assert.All(vectors, v => Assert.Equal(gpu.Dimension, v.Length));
     }
 }

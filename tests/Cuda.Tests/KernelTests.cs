@@ -136,22 +136,28 @@ public class KernelTests
     }
 
     [Theory]
-    [InlineData(TokenPooling.First, true)]
-    [InlineData(TokenPooling.Mean, true)]
-    [InlineData(TokenPooling.Mean, false)]
-    public void PoolMatchesReference(TokenPooling pooling, bool normalize)
+    [InlineData(TokenPooling.First, true, false)]
+    [InlineData(TokenPooling.Mean, true, false)]
+    [InlineData(TokenPooling.Mean, false, false)]
+    [InlineData(TokenPooling.Mean, false, true)]
+    [InlineData(TokenPooling.First, false, true)]
+    public void PoolMatchesReference(TokenPooling pooling, bool normalize, bool skipPrompt)
     {
         const int cols = 19;
         int[] offsets = [0, 3, 4, 10];
+        int[] skips = skipPrompt ? [2, 0, 5] : [0, 0, 0]; // a mean leaves out leading (prompt) rows; first-token pooling ignores them
         var hidden = Metrics.Random(offsets[^1] * cols, 17);
         var expected = new float[(offsets.Length - 1) * cols];
         for (int s = 0; s + 1 < offsets.Length; s++)
-            Reference.Pool(hidden.AsSpan(offsets[s] * cols), offsets[s + 1] - offsets[s], cols, pooling, normalize,
+        {
+            int skip = pooling == TokenPooling.Mean ? skips[s] : 0;
+            Reference.Pool(hidden.AsSpan((offsets[s] + skip) * cols), offsets[s + 1] - offsets[s] - skip, cols, pooling, normalize,
                 expected.AsSpan(s * cols, cols));
+        }
 
         using var batch = new DeviceBatch(Simulator.Accelerator, Simulator.Kernels.QueryTileRows);
         int tokens = offsets[^1];
-        batch.Upload(new int[tokens], new int[tokens], new int[tokens], offsets);
+        batch.Upload(new int[tokens], new int[tokens], new int[tokens], offsets, skips);
         using var dh = Simulator.Upload(hidden);
         using var output = Simulator.Accelerator.Allocate1D<float>(expected.Length);
         Simulator.Kernels.Pool(dh.View.BaseView, batch, cols, pooling, normalize, output.View.BaseView);

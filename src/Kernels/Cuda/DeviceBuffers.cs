@@ -85,15 +85,101 @@ public sealed class DeviceEmbeddingTable : IDisposable
 }
 
 /// <summary>
-/// A packed batch on the device: ids, positions, type ids, cumulative offsets, and the attention tile table
-/// ((sequence, first query row) per query tile). Uploaded once per batch into buffers that only grow.
+/// A packed batch staged in host memory for upload (page-locked where possible): ids, positions, type ids,
+/// cumulative offsets, and the attention tile table ((sequence, first query row) per query tile).
+/// </summary>
+internal sealed class StagedBatch : IDisposable
+{
+    private readonly int _queryTileRows;
+
+    public StagedBatch(Accelerator accelerator, DeviceTransfers transfers, int queryTileRows)
+    {
+        _queryTileRows = queryTileRows;
+        Ids = new HostBuffer<int>(accelerator, transfers);
+        Positions = new HostBuffer<int>(accelerator, transfers);
+        TypeIds = new HostBuffer<int>(accelerator, transfers);
+        Offsets = new HostBuffer<int>(accelerator, transfers);
+        Skips = new HostBuffer<int>(accelerator, transfers);
+        Tiles = new HostBuffer<int>(accelerator, transfers);
+    }
+
+    public HostBuffer<int> Ids { get; }
+    public HostBuffer<int> Positions { get; }
+    public HostBuffer<int> TypeIds { get; }
+    public HostBuffer<int> Offsets { get; }
+    /// <summary>Per sequence, the leading rows a mean leaves out.</summary>
+    public HostBuffer<int> Skips { get; }
+    public HostBuffer<int> Tiles { get; }
+    public int Count { get; private set; }
+    public int Tokens { get; private set; }
+    public int QueryTiles { get; private set; }
+
+    /// <summary>Whether every staging buffer is page-locked.</summary>
+    public bool PageLocked => Ids.PageLocked && Positions.PageLocked && TypeIds.PageLocked && Offsets.PageLocked && Skips.PageLocked && Tiles.PageLocked;
+
+    /// <summary>
+    /// Copies one batch in; <paramref name="offsets"/> has Count + 1 entries starting at 0; <paramref name="skips"/>
+    /// (Count entries, or empty for none) the leading rows of each sequence a mean leaves out.
+    /// </summary>
+    public void Stage(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets, ReadOnlySpan<int> skips)
+    {
+        int count = offsets.Length - 1, tokens = offsets[^1];
+        if (ids.Length != tokens || positions.Length != tokens || typeIds.Length != tokens)
+            throw new ArgumentException($"a batch of {tokens} tokens needs as many ids, positions and type ids (got {ids.Length}, {positions.Length}, {typeIds.Length})");
+        if (!skips.IsEmpty && skips.Length != count)
+            throw new ArgumentException($"a batch of {count} sequences needs as many skips (got {skips.Length})");
+        Skips.EnsureCapacity(count);
+        for (int s = 0; s < count; s++)
+        {
+            int skip = skips.IsEmpty ? 0 : skips[s], length = offsets[s + 1] - offsets[s];
+            if (skip < 0 || skip >= length) throw new ArgumentException($"sequence {s} of {length} tokens cannot skip {skip} (a mean keeps at least one)");
+            Skips.Span[s] = skip;
+        }
+        int tiles = 0;
+        for (int s = 0; s < count; s++) tiles += (offsets[s + 1] - offsets[s] + _queryTileRows - 1) / _queryTileRows;
+        Put(Ids, ids);
+        Put(Positions, positions);
+        Put(TypeIds, typeIds);
+        Put(Offsets, offsets);
+        Tiles.EnsureCapacity(2 * tiles);
+        var table = Tiles.Span;
+        int t = 0;
+        for (int s = 0; s < count; s++)
+            for (int q = 0; q < offsets[s + 1] - offsets[s]; q += _queryTileRows)
+            {
+                table[t++] = s;
+                table[t++] = q;
+            }
+        (Count, Tokens, QueryTiles) = (count, tokens, tiles);
+    }
+
+    private static void Put(HostBuffer<int> buffer, ReadOnlySpan<int> values)
+    {
+        buffer.EnsureCapacity(values.Length);
+        values.CopyTo(buffer.Span);
+    }
+
+    public void Dispose()
+    {
+        Ids.Dispose();
+        Positions.Dispose();
+        TypeIds.Dispose();
+        Offsets.Dispose();
+        Skips.Dispose();
+        Tiles.Dispose();
+    }
+}
+
+/// <summary>
+/// A packed batch on the device: ids, positions, type ids, cumulative offsets, and the attention tile table,
+/// uploaded once per batch from a <see cref="StagedBatch"/> into buffers that only grow.
 /// </summary>
 public sealed class DeviceBatch : IDisposable
 {
     private readonly Accelerator _accelerator;
     private readonly int _queryTileRows;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _ids, _positions, _typeIds, _offsets, _tiles;
-    private int[] _hostTiles = [];
+    private MemoryBuffer1D<int, Stride1D.Dense>? _ids, _positions, _typeIds, _offsets, _skips, _tiles;
+    private StagedBatch? _staging;
 
     /// <summary>A batch whose attention tiles have <paramref name="queryTileRows"/> rows.</summary>
     public DeviceBatch(Accelerator accelerator, int queryTileRows)
@@ -113,41 +199,45 @@ public sealed class DeviceBatch : IDisposable
     internal ArrayView<int> Positions => _positions!.View;
     internal ArrayView<int> TypeIds => _typeIds!.View;
     internal ArrayView<int> Offsets => _offsets!.View;
+    internal ArrayView<int> Skips => _skips!.View;
     internal ArrayView<int> Tiles => _tiles!.View;
 
-    /// <summary>Uploads one batch; <paramref name="offsets"/> has Count + 1 entries starting at 0.</summary>
-    public void Upload(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets)
+    /// <summary>
+    /// Stages and uploads one batch, waiting for the copies; <paramref name="offsets"/> has Count + 1 entries starting
+    /// at 0; <paramref name="skips"/>, if given, the leading rows of each sequence a mean leaves out.
+    /// </summary>
+    public void Upload(ReadOnlySpan<int> ids, ReadOnlySpan<int> positions, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> offsets,
+        ReadOnlySpan<int> skips = default)
     {
-        Count = offsets.Length - 1;
-        Tokens = offsets[^1];
-        if (ids.Length != Tokens || positions.Length != Tokens || typeIds.Length != Tokens)
-            throw new ArgumentException($"a batch of {Tokens} tokens needs as many ids, positions and type ids (got {ids.Length}, {positions.Length}, {typeIds.Length})");
-        int tiles = 0;
-        for (int s = 0; s < Count; s++) tiles += (offsets[s + 1] - offsets[s] + _queryTileRows - 1) / _queryTileRows;
-        if (_hostTiles.Length < 2 * tiles) _hostTiles = new int[2 * tiles];
-        int t = 0;
-        for (int s = 0; s < Count; s++)
-            for (int q = 0; q < offsets[s + 1] - offsets[s]; q += _queryTileRows)
-            {
-                _hostTiles[t++] = s;
-                _hostTiles[t++] = q;
-            }
-        QueryTiles = tiles;
-        Put(ref _ids, ids);
-        Put(ref _positions, positions);
-        Put(ref _typeIds, typeIds);
-        Put(ref _offsets, offsets);
-        Put(ref _tiles, _hostTiles.AsSpan(0, 2 * tiles));
+        _staging ??= new StagedBatch(_accelerator, new DeviceTransfers(), _queryTileRows);
+        _staging.Stage(ids, positions, typeIds, offsets, skips);
+        Upload(_staging, _accelerator.DefaultStream);
+        _accelerator.DefaultStream.Synchronize();
     }
 
-    private void Put(ref MemoryBuffer1D<int, Stride1D.Dense>? buffer, ReadOnlySpan<int> values)
+    /// <summary>
+    /// Queues the upload of a staged batch on <paramref name="stream"/> (asynchronous from page-locked staging):
+    /// the staging must stay untouched until the stream has passed it. Buffers grow here, so nothing may be in flight.
+    /// </summary>
+    internal void Upload(StagedBatch staged, AcceleratorStream stream)
     {
-        if (buffer is null || buffer.Length < values.Length)
+        (Count, Tokens, QueryTiles) = (staged.Count, staged.Tokens, staged.QueryTiles);
+        Put(ref _ids, staged.Ids, Tokens, stream);
+        Put(ref _positions, staged.Positions, Tokens, stream);
+        Put(ref _typeIds, staged.TypeIds, Tokens, stream);
+        Put(ref _offsets, staged.Offsets, Count + 1, stream);
+        Put(ref _skips, staged.Skips, Count, stream);
+        Put(ref _tiles, staged.Tiles, 2 * QueryTiles, stream);
+    }
+
+    private void Put(ref MemoryBuffer1D<int, Stride1D.Dense>? buffer, HostBuffer<int> values, int length, AcceleratorStream stream)
+    {
+        if (buffer is null || buffer.Length < length)
         {
             buffer?.Dispose();
-            buffer = _accelerator.Allocate1D<int>(Math.Max(values.Length, 2 * (buffer?.Length ?? 0)));
+            buffer = _accelerator.Allocate1D<int>(Math.Max(Math.Max(length, 1), 2 * (buffer?.Length ?? 0)));
         }
-        if (!values.IsEmpty) buffer.View.BaseView.SubView(0, values.Length).CopyFromCPU(values);
+        values.CopyTo(stream, buffer.View, length);
     }
 
     /// <inheritdoc />
@@ -157,7 +247,9 @@ public sealed class DeviceBatch : IDisposable
         _positions?.Dispose();
         _typeIds?.Dispose();
         _offsets?.Dispose();
+        _skips?.Dispose();
         _tiles?.Dispose();
+        _staging?.Dispose();
     }
 }
 

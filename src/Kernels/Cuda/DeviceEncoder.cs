@@ -9,8 +9,11 @@ namespace EmbedRt.Kernels.Cuda;
 
 /// <summary>
 /// The encoder forward pass on an ILGPU accelerator: every weight uploaded once at load (F16 / BF16 linear
-/// weights and word table stay 16-bit), the packed batch uploaded per call, activations kept on the device, and
-/// only the last hidden state copied back. The layer loop is the CPU <c>Encoder</c>'s, op for op.
+/// weights and word table stay 16-bit), the packed batch uploaded per call from page-locked staging, activations
+/// kept on the device, the heads run there, and only their outputs copied back. The layer loop is the CPU
+/// <c>Encoder</c>'s, op for op. Everything is queued on the accelerator's one stream, in order; two slots of
+/// host staging and output buffers let the host prepare batch n + 1 and read batch n − 1 while batch n runs
+/// (<see cref="IDeviceEncoder"/>), with no event needed: only one batch is ever in flight.
 /// </summary>
 internal sealed class DeviceEncoder : IDeviceEncoder
 {
@@ -20,16 +23,21 @@ internal sealed class DeviceEncoder : IDeviceEncoder
     private readonly DeviceEncoderWeights _weights;
     private readonly DeviceBatch _batch;
     private readonly EncoderConfig _config;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _hidden, _qkv, _scratch, _inner, _pooled;
+    private readonly DeviceTransfers _transfers;
+    private readonly Slot[] _slots;
+    private readonly List<DeviceHead> _heads = [];
+    private MemoryBuffer1D<float, Stride1D.Dense>? _hidden, _qkv, _scratch, _inner, _pooled, _headA, _headB;
     private int _capacity;
 
     public DeviceEncoder(Context context, Accelerator accelerator, string name, EncoderConfig config,
-        SafetensorsCheckpoint checkpoint, string prefix)
+        SafetensorsCheckpoint checkpoint, string prefix, DeviceTransfers transfers, bool overlap)
     {
         _context = context;
         _accelerator = accelerator;
         _config = config;
+        _transfers = transfers;
         Name = name;
+        _slots = new Slot[overlap ? 2 : 1];
         try
         {
             _kernels = new DeviceKernels(accelerator);
@@ -37,6 +45,7 @@ internal sealed class DeviceEncoder : IDeviceEncoder
                 throw new NotSupportedException($"head size {config.HeadDim} is not supported by the {name} backend (a multiple of 4 up to {_kernels.MaxHeadDim})");
             _weights = DeviceEncoderWeights.Upload(accelerator, checkpoint, prefix, config);
             _batch = new DeviceBatch(accelerator, _kernels.QueryTileRows);
+            for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot(accelerator, transfers, _kernels.QueryTileRows);
         }
         catch
         {
@@ -47,32 +56,102 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public string Name { get; }
 
-    public void Forward(PackedBatch batch, ReadOnlySpan<int> positions, Span<float> hidden)
+    public int Slots => _slots.Length;
+
+    /// <summary>Whether the slots' staging buffers are page-locked (false: ordinary arrays, copied synchronously).</summary>
+    internal bool PageLocked => _slots.All(slot => slot.Staged.PageLocked);
+
+    /// <summary>Why staging fell back to ordinary arrays, or null.</summary>
+    internal string? LockFailure => _slots.Select(slot => slot.Staged.Ids.LockFailure).FirstOrDefault(failure => failure is not null);
+
+    public IDeviceHead LoadHead(DeviceHeadSpec spec)
     {
-        RunLayers(batch, positions);
-        int rows = batch.TokenCount * _config.Hidden;
-        _hidden!.View.BaseView.SubView(0, rows).CopyToCPU(hidden[..rows]);
+        var head = DeviceHead.Upload(_accelerator, spec, _config.Hidden);
+        _heads.Add(head);
+        return head;
     }
 
-    public void ForwardPooled(PackedBatch batch, ReadOnlySpan<int> positions, TokenPooling pooling, bool normalize, Span<float> vectors)
+    public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips) =>
+        _slots[slot].Staged.Stage(batch.Ids, positions, batch.TypeIds, batch.Offsets, skips);
+
+    public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
     {
-        RunLayers(batch, positions);
-        int length = batch.Count * _config.Hidden;
-        if (_pooled is null || _pooled.Length < length)
+        // Callers' threads vary (a server's requests): make the accelerator's context current on this one.
+        _accelerator.Bind();
+        var s = _slots[slot];
+        var staged = s.Staged;
+        var offsets = staged.Offsets.Span[..(staged.Count + 1)];
+        // Every buffer grows before anything is queued: nothing is in flight now, while a later resize could free
+        // a buffer a queued copy still reads.
+        EnsureTokens(staged.Tokens);
+        int pooledRows = 0, headFloats = 0;
+        foreach (var head in heads.Cast<DeviceHead>())
         {
-            _pooled?.Dispose();
-            _pooled = _accelerator.Allocate1D<float>(Math.Max(length, 2 * (_pooled?.Length ?? 0)));
+            int rows = head.Pools ? staged.Count : staged.Tokens;
+            if (head.Pools) pooledRows = staged.Count;
+            foreach (var layer in head.Layers) headFloats = Math.Max(headFloats, rows * layer.OutFeatures);
         }
-        _kernels.Pool(_hidden!.View.BaseView, _batch, _config.Hidden, pooling, normalize, _pooled.View.BaseView);
-        _pooled.View.BaseView.SubView(0, length).CopyToCPU(vectors[..length]);
+        Ensure(ref _pooled, pooledRows * _config.Hidden);
+        Ensure(ref _headA, headFloats);
+        Ensure(ref _headB, headFloats);
+        s.EnsureOutputs(heads, offsets);
+
+        var stream = _accelerator.DefaultStream;
+        _batch.Upload(staged, stream);
+        RunLayers();
+        for (int k = 0; k < heads.Count; k++) RunHead((DeviceHead)heads[k], s.Outputs[k], offsets, stream);
+    }
+
+    public void Wait(int slot) => _accelerator.DefaultStream.Synchronize();
+
+    public ReadOnlySpan<float> Output(int slot, int head) => _slots[slot].Output(head);
+
+    /// <summary>One head over the last hidden state: pool or take token rows, apply its layers, copy back only its rows.</summary>
+    private void RunHead(DeviceHead head, HostBuffer<float> output, ReadOnlySpan<int> offsets, AcceleratorStream stream)
+    {
+        int h = _config.Hidden, count = _batch.Count;
+        var source = _hidden!.View.BaseView;
+        int rows = _batch.Tokens;
+        if (head.Pools)
+        {
+            var pooling = head.Spec.Input == HeadInput.MeanOfTokens ? TokenPooling.Mean : TokenPooling.First;
+            _kernels.Pool(source, _batch, h, pooling, head.Spec.Normalize, _pooled!.View.BaseView);
+            source = _pooled.View.BaseView;
+            rows = count;
+        }
+        for (int i = 0; i < head.Layers.Length; i++)
+        {
+            var layer = head.Layers[i];
+            var target = (i % 2 == 0 ? _headA : _headB)!.View.BaseView;
+            _kernels.Linear(source, rows, layer, target, head.Spec.Layers[i].Activation);
+            source = target;
+        }
+        int width = head.OutFeatures;
+        if (head.Spec.Input != HeadInput.TokensAfterFirst)
+        {
+            output.CopyFrom(stream, source.SubView(0, (long)rows * width), 0);
+            return;
+        }
+        // ColBERT: the rows after each sequence's first, packed back to back on the host.
+        for (int s = 0; s < count; s++)
+        {
+            int first = offsets[s] + 1, length = offsets[s + 1] - first;
+            if (length > 0) output.CopyFrom(stream, source.SubView((long)first * width, (long)length * width), (first - 1 - s) * width);
+        }
+    }
+
+    private void Ensure(ref MemoryBuffer1D<float, Stride1D.Dense>? buffer, long length)
+    {
+        if (length == 0 || (buffer is not null && buffer.Length >= length)) return;
+        long capacity = Math.Max(length, 2 * (buffer?.Length ?? 0));
+        buffer?.Dispose();
+        buffer = _accelerator.Allocate1D<float>(capacity);
     }
 
     /// <summary>The layer loop, the CPU Encoder's op for op; leaves the last hidden state in _hidden.</summary>
-    private void RunLayers(PackedBatch batch, ReadOnlySpan<int> positions)
+    private void RunLayers()
     {
-        int tokens = batch.TokenCount, h = _config.Hidden;
-        EnsureTokens(tokens);
-        _batch.Upload(batch.Ids, positions, batch.TypeIds, batch.Offsets);
+        int tokens = _batch.Tokens, h = _config.Hidden;
         var x = _hidden!.View.BaseView;
         var qkv = _qkv!.View.BaseView;
         var scratch = _scratch!.View.BaseView;
@@ -106,10 +185,49 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public void Dispose()
     {
-        foreach (var buffer in new[] { _hidden, _qkv, _scratch, _inner, _pooled }) buffer?.Dispose();
+        foreach (var buffer in new[] { _hidden, _qkv, _scratch, _inner, _pooled, _headA, _headB }) buffer?.Dispose();
+        foreach (var head in _heads) head.Dispose();
+        foreach (var slot in _slots) slot?.Dispose();
         _batch?.Dispose();
         _weights?.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
+    }
+
+    /// <summary>One batch slot: its host staging, and one host output buffer per head.</summary>
+    private sealed class Slot(Accelerator accelerator, DeviceTransfers transfers, int queryTileRows) : IDisposable
+    {
+        private readonly List<HostBuffer<float>> _outputs = [];
+        private int[] _lengths = [];
+
+        public StagedBatch Staged { get; } = new(accelerator, transfers, queryTileRows);
+
+        public IReadOnlyList<HostBuffer<float>> Outputs => _outputs;
+
+        /// <summary>Sizes the output buffers for the staged batch (Count + 1 <paramref name="offsets"/>).</summary>
+        public void EnsureOutputs(IReadOnlyList<IDeviceHead> heads, ReadOnlySpan<int> offsets)
+        {
+            while (_outputs.Count < heads.Count) _outputs.Add(new HostBuffer<float>(accelerator, transfers));
+            if (_lengths.Length < heads.Count) _lengths = new int[heads.Count];
+            for (int k = 0; k < heads.Count; k++)
+            {
+                int rows = heads[k].Spec.Input switch
+                {
+                    HeadInput.AllTokens => offsets[^1],
+                    HeadInput.TokensAfterFirst => offsets[^1] - (offsets.Length - 1),
+                    _ => offsets.Length - 1,
+                };
+                _lengths[k] = rows * heads[k].OutFeatures;
+                _outputs[k].EnsureCapacity(_lengths[k]);
+            }
+        }
+
+        public ReadOnlySpan<float> Output(int head) => _outputs[head].Span[.._lengths[head]];
+
+        public void Dispose()
+        {
+            Staged.Dispose();
+            foreach (var output in _outputs) output.Dispose();
+        }
     }
 }

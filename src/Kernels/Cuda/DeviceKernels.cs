@@ -17,7 +17,7 @@ public sealed class DeviceKernels
     private readonly int _rowGroup;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape> _addLayerNorm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape> _attention;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape> _pool;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, PoolShape> _pool;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, GemmShape>? _linearF32;
     private Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, ArrayView<float>, GemmShape>? _linearF16, _linearBF16;
     private EmbeddingLaunch<float>? _embeddingF32;
@@ -34,7 +34,7 @@ public sealed class DeviceKernels
         _simulator = accelerator.AcceleratorType == AcceleratorType.CPU;
         _rowGroup = (_simulator ? 1 : 4) * accelerator.WarpSize;
         _addLayerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape>(LayerNormKernels.AddLayerNorm);
-        _pool = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape>(PoolKernel.Pool);
+        _pool = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, PoolShape>(PoolKernel.Pool);
         _attention = _simulator
             ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape>(FlashAttentionKernel.Attention<AttentionTileSmall>)
             : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape>(FlashAttentionKernel.Attention<AttentionTile64>);
@@ -119,9 +119,12 @@ public sealed class DeviceKernels
         _attention(config, qkv, batch.Offsets, batch.Tiles, context, new AttentionShape(heads, headDim, 1f / MathF.Sqrt(headDim)));
     }
 
-    /// <summary>One vector per sequence of the batch into output [sequences, cols]: first row or mean, optionally L2-normalized.</summary>
+    /// <summary>
+    /// One vector per sequence of the batch into output [sequences, cols]: first row, or mean of the rows after the
+    /// batch's per-sequence skips, optionally L2-normalized.
+    /// </summary>
     public void Pool(ArrayView<float> hidden, DeviceBatch batch, int cols, TokenPooling pooling, bool normalize, ArrayView<float> output) =>
-        _pool(RowConfig(batch.Count), hidden, batch.Offsets, output, new PoolShape(batch.Count, cols, (int)pooling, normalize ? 1 : 0));
+        _pool(RowConfig(batch.Count), hidden, batch.Offsets, batch.Skips, output, new PoolShape(batch.Count, cols, (int)pooling, normalize ? 1 : 0));
 
     /// <summary>Waits for every launched kernel.</summary>
     public void Synchronize() => _accelerator.Synchronize();

@@ -35,6 +35,15 @@ public sealed class GpuDevice : IEncoderDevice
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>
+    /// Whether encoders loaded from here prepare batch n + 1 while batch n runs (two slots of page-locked staging
+    /// and output buffers; the default) or wait for every batch before staging the next (for measuring the overlap).
+    /// </summary>
+    public bool OverlapBatches { get; set; } = true;
+
+    /// <summary>Bytes copied between host and device by every encoder loaded from here (batch data and outputs, not weights).</summary>
+    public DeviceTransfers Transfers { get; } = new();
+
     /// <summary>The first CUDA GPU; throws <see cref="GpuUnavailableException"/> naming what is missing.</summary>
     public static GpuDevice Cuda() =>
         TryCuda(out var device, out string? problem) ? device! : throw new GpuUnavailableException(problem!);
@@ -60,7 +69,7 @@ public sealed class GpuDevice : IEncoderDevice
         try
         {
             accelerator = _simulator ? context.CreateCPUAccelerator(0) : context.GetCudaDevice(0).CreateAccelerator(context);
-            return new DeviceEncoder(context, accelerator, Name, config, checkpoint, weightPrefix);
+            return new DeviceEncoder(context, accelerator, Name, config, checkpoint, weightPrefix, Transfers, OverlapBatches);
         }
         catch
         {

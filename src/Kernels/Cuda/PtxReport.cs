@@ -35,7 +35,7 @@ public static class PtxReport
         ("add-layernorm", Method<Action<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape>>(LayerNormKernels.AddLayerNorm)),
         ("embedding-layernorm-f32", Method<Embedding<float>>(LayerNormKernels.EmbeddingLayerNorm<float, FloatReader>)),
         ("embedding-layernorm-f16", Method<Embedding<ushort>>(LayerNormKernels.EmbeddingLayerNorm<ushort, F16Reader>)),
-        ("pool", Method<Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolShape>>(PoolKernel.Pool)),
+        ("pool", Method<Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, PoolShape>>(PoolKernel.Pool)),
     ];
 
     private delegate void Linear<T>(ArrayView<float> x, ArrayView<T> weight, ArrayView<float> bias, int hasBias,

@@ -1,3 +1,4 @@
+using EmbedRt.Devices;
 using EmbedRt.Kernels;
 using EmbedRt.Kernels.Reference;
 using EmbedRt.Loader;
@@ -13,6 +14,7 @@ internal sealed class DenseHead
 {
     private static readonly ReferenceKernels Kernels = new();
     private readonly LinearWeights _weights;
+    private readonly FloatTensor _weight, _bias;
 
     public DenseHead(FloatTensor weight, FloatTensor bias, int expectedIn, string source)
     {
@@ -23,6 +25,7 @@ internal sealed class DenseHead
         _weights = Kernels.PrepareLinear(weight.Data.Span, bias.Data.Span, weight.Shape[0], expectedIn);
         OutFeatures = weight.Shape[0];
         InFeatures = expectedIn;
+        (_weight, _bias) = (weight, bias);
     }
 
     public int OutFeatures { get; }
@@ -31,4 +34,8 @@ internal sealed class DenseHead
     /// <summary>output = activation(W·input + b) for one row.</summary>
     public void Apply(ReadOnlySpan<float> input, Span<float> output, Activation activation = Activation.None) =>
         Kernels.Linear(input, 1, _weights, output, activation);
+
+    /// <summary>The layer as a device head uploads it (PyTorch's [out, in] weight as read).</summary>
+    public HeadLayer DeviceLayer(Activation activation = Activation.None) =>
+        new(_weight.Data, _bias.Data, OutFeatures, InFeatures, activation);
 }

@@ -1,3 +1,4 @@
+using EmbedRt.Devices;
 using EmbedRt.Heads;
 using EmbedRt.Kernels;
 using EmbedRt.Loader;
@@ -18,6 +19,8 @@ public sealed class BgeM3Model : IDisposable
     private readonly InputPreparer _preparer;
     private readonly DenseHead _colbert;
     private readonly DenseHead _sparse;
+    private readonly IDeviceHead[]? _deviceHeads;
+    private readonly int _tokenizeAhead;
 
     private BgeM3Model(LoadedEncoder loaded, EmbeddingOptions options, DenseHead colbert, DenseHead sparse)
     {
@@ -25,11 +28,20 @@ public sealed class BgeM3Model : IDisposable
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _colbert = colbert;
         _sparse = sparse;
+        _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
         if (options.LongInputs == LongInputPolicy.ChunkMean)
             throw new ArgumentException("BGE-M3's sparse and ColBERT outputs have no chunk averaging: use Truncate or Error for long inputs");
         _preparer = new InputPreparer(loaded.Tokenizer, MaxLength, options.LongInputs, options.TruncationDirection,
             loaded.SentenceTransformers?.DoLowerCase ?? false);
+        // On a device the three heads run there: dense (CLS + L2), relu(sparse) per token, ColBERT after CLS.
+        if (_runner.OnDevice)
+            _deviceHeads =
+            [
+                _runner.LoadHead(new DeviceHeadSpec(HeadInput.FirstToken, [], Normalize: true)),
+                _runner.LoadHead(new DeviceHeadSpec(HeadInput.AllTokens, [sparse.DeviceLayer(Activation.Relu)])),
+                _runner.LoadHead(new DeviceHeadSpec(HeadInput.TokensAfterFirst, [colbert.DeviceLayer()])),
+            ];
     }
 
     /// <summary>The model's tokenizer.</summary>
@@ -66,8 +78,13 @@ public sealed class BgeM3Model : IDisposable
     public M3Embedding[] Encode(IReadOnlyList<string> texts)
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
-        var prepared = _preparer.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false);
-        return Encode(prepared.Select(p => p.Encoding).ToArray());
+        TokenEncoding[] Tokenize(int start, int length) => _preparer.Prepare(
+            texts.Skip(start).Take(length).Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false)
+            .Select(p => p.Encoding).ToArray();
+        if (!_runner.Overlaps || texts.Count <= _tokenizeAhead) return Encode(Tokenize(0, texts.Count));
+        var results = new M3Embedding[texts.Count];
+        TokenizeAhead.Run(texts.Count, _tokenizeAhead, Tokenize, (start, encodings) => Encode(encodings).CopyTo(results, start));
+        return results;
     }
 
     /// <summary>Encodes tokenized inputs (special tokens included) into all three representations.</summary>
@@ -81,35 +98,56 @@ public sealed class BgeM3Model : IDisposable
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
         int h = _loaded.Config.Hidden;
-        var kernels = _loaded.Kernels;
-        var special = Tokenizer.SpecialIds;
         var results = new M3Embedding[encodings.Count];
+        if (_deviceHeads is not null)
+        {
+            // dense, sparse weight per token, ColBERT projection of the rows after CLS: nothing else crosses the bus.
+            _runner.RunHeads(encodings, _deviceHeads, (index, ids, outputs) =>
+            {
+                results[index] = Assemble(ids, outputs[0].ToArray(), outputs[1], outputs[2]);
+                onEncoded?.Invoke(index, results[index]);
+            });
+            return results;
+        }
+        var kernels = _loaded.Kernels;
         _runner.Run(encodings, (index, ids, hidden) =>
         {
             var dense = new float[h];
             kernels.Pool(hidden, ids.Length, h, TokenPooling.First, normalize: true, dense);
-
-            var sparse = new Dictionary<int, float>();
-            Span<float> weight = stackalloc float[1];
-            for (int t = 0; t < ids.Length; t++)
-            {
-                _sparse.Apply(hidden.Slice(t * h, h), weight, Activation.Relu);
-                if (weight[0] <= 0 || special.Contains(ids[t])) continue;
-                if (!sparse.TryGetValue(ids[t], out float best) || weight[0] > best) sparse[ids[t]] = weight[0];
-            }
-
-            var colbert = new float[ids.Length - 1][];
-            for (int t = 1; t < ids.Length; t++)
-            {
-                var vector = new float[_colbert.OutFeatures];
-                _colbert.Apply(hidden.Slice(t * h, h), vector);
-                kernels.Pool(vector, 1, vector.Length, TokenPooling.First, normalize: true, vector);
-                colbert[t - 1] = vector;
-            }
-            results[index] = new M3Embedding(dense, sparse, colbert);
+            var weights = new float[ids.Length];
+            for (int t = 0; t < ids.Length; t++) _sparse.Apply(hidden.Slice(t * h, h), weights.AsSpan(t, 1), Activation.Relu);
+            int dim = _colbert.OutFeatures;
+            var projected = new float[(ids.Length - 1) * dim];
+            for (int t = 1; t < ids.Length; t++) _colbert.Apply(hidden.Slice(t * h, h), projected.AsSpan((t - 1) * dim, dim));
+            results[index] = Assemble(ids, dense, weights, projected);
             onEncoded?.Invoke(index, results[index]);
         });
         return results;
+    }
+
+    /// <summary>
+    /// One input's result from its dense vector, relu(sparse) weight per token and ColBERT projections of the tokens after
+    /// CLS: the lexical weights keep each non-special token id's largest weight; ColBERT vectors are L2-normalized.
+    /// </summary>
+    private M3Embedding Assemble(ReadOnlySpan<int> ids, float[] dense, ReadOnlySpan<float> tokenWeights, ReadOnlySpan<float> projected)
+    {
+        var special = Tokenizer.SpecialIds;
+        var sparse = new Dictionary<int, float>();
+        for (int t = 0; t < ids.Length; t++)
+        {
+            float weight = tokenWeights[t];
+            if (weight <= 0 || special.Contains(ids[t])) continue;
+            if (!sparse.TryGetValue(ids[t], out float best) || weight > best) sparse[ids[t]] = weight;
+        }
+        int dim = _colbert.OutFeatures;
+        var colbert = new float[ids.Length - 1][];
+        for (int t = 0; t < colbert.Length; t++)
+        {
+            var vector = projected.Slice(t * dim, dim).ToArray();
+            _loaded.Kernels.Pool(vector, 1, dim, TokenPooling.First, normalize: true, vector);
+            colbert[t] = vector;
+        }
+        return new M3Embedding(dense, sparse, colbert);
     }
 
     /// <summary>Releases the weights once no call is running; calls already inside finish, later ones throw <see cref="ObjectDisposedException"/>.</summary>

@@ -8,7 +8,7 @@ namespace EmbedRt.Model;
 /// <summary>
 /// The BERT / XLM-RoBERTa encoder (post-LayerNorm transformer) over a padding-free packed batch. Every numeric
 /// step goes through <see cref="IKernels"/>, so the same code runs on the reference and on the fast kernels;
-/// with a device, the same layer loop runs there (weights uploaded once) and only the hidden state comes back.
+/// with a device, the same layer loop runs there (weights uploaded once) and only what the heads need comes back.
 /// </summary>
 internal sealed class Encoder : IDisposable
 {
@@ -47,22 +47,16 @@ internal sealed class Encoder : IDisposable
 
     public void Dispose() => _device?.Dispose();
 
-    /// <summary>Whether <see cref="ForwardPooled"/> is available: a device pools there and sends back only the vectors.</summary>
-    public bool PoolsOnDevice => _device is not null;
+    /// <summary>Whether the encoder runs on a device (<see cref="Device"/>): batches then go through a <see cref="DevicePipeline"/>.</summary>
+    public bool OnDevice => _device is not null;
 
-    /// <summary>Runs the encoder on its device and pools every sequence there into <paramref name="vectors"/>, [batch.Count, hidden].</summary>
-    public void ForwardPooled(PackedBatch batch, EncoderWorkspace workspace, TokenPooling pooling, bool normalize, Span<float> vectors)
-    {
-        if (_device is null) throw new InvalidOperationException("pooling on the device needs a device");
-        workspace.EnsureTokens(batch.TokenCount);
-        var positions = workspace.Positions.AsSpan(0, batch.TokenCount);
-        ComputePositions(batch, positions);
-        _device.ForwardPooled(batch, positions, pooling, normalize, vectors);
-    }
+    /// <summary>The device encoder, or null for the CPU kernels.</summary>
+    public IDeviceEncoder? Device => _device;
 
     /// <summary>Runs the encoder; the last hidden state, [batch.TokenCount, hidden], is left in <see cref="EncoderWorkspace.Hidden"/>.</summary>
     public void Forward(PackedBatch batch, EncoderWorkspace workspace)
     {
+        if (_device is not null) throw new InvalidOperationException("an encoder on a device runs through a DevicePipeline");
         int tokens = batch.TokenCount, h = _config.Hidden;
         workspace.EnsureTokens(tokens);
         var hidden = workspace.Hidden.AsSpan(0, tokens * h);
@@ -72,11 +66,6 @@ internal sealed class Encoder : IDisposable
 
         var positions = workspace.Positions.AsSpan(0, tokens);
         ComputePositions(batch, positions);
-        if (_device is not null)
-        {
-            _device.Forward(batch, positions, hidden);
-            return;
-        }
         var e = _weights.Embeddings;
         _kernels.EmbeddingLayerNorm(batch.Ids, positions, batch.TypeIds, e.Word, e.Position.Span, e.TokenType.Span,
             e.NormGamma.Span, e.NormBeta.Span, _config.LayerNormEps, h, hidden);
@@ -99,7 +88,7 @@ internal sealed class Encoder : IDisposable
     /// BERT counts positions from 0. RoBERTa numbers only non-padding tokens, from padding_idx + 1, and gives
     /// padding tokens padding_idx (Hugging Face's create_position_ids_from_input_ids).
     /// </summary>
-    private void ComputePositions(PackedBatch batch, Span<int> positions)
+    public void ComputePositions(PackedBatch batch, Span<int> positions)
     {
         var offsets = batch.Offsets;
         var ids = batch.Ids;

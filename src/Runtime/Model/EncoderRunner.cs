@@ -1,4 +1,5 @@
 using EmbedRt.Batching;
+using EmbedRt.Devices;
 using EmbedRt.Loader;
 using EmbedRt.Loader.Safetensors;
 using EmbedRt.Kernels;
@@ -35,10 +36,11 @@ internal sealed class EncoderRunner
     private readonly PackedBatch _batch = new();
     private readonly Lock _lock = new();
     private readonly int _batchSize;
+    private readonly DevicePipeline? _pipeline;
+    private readonly Dictionary<(HeadInput, bool), IDeviceHead> _poolingHeads = new();
     private int[] _lengths = [];
     private int[] _order = [];
     private long[] _sortKeys = [];
-    private float[] _pooled = [];
 
     /// <summary>A runner over <paramref name="encoder"/>; <paramref name="modelPath"/> (the model folder) is named by errors about its outputs.</summary>
     public EncoderRunner(Encoder encoder, int batchSize, string modelPath)
@@ -48,7 +50,14 @@ internal sealed class EncoderRunner
         _modelPath = modelPath;
         _workspace = new EncoderWorkspace(encoder.Config);
         _batchSize = batchSize;
+        if (encoder.Device is not null) _pipeline = new DevicePipeline(encoder);
     }
+
+    /// <summary>Whether batches run on a device (<see cref="RunHeads"/> and <see cref="LoadHead"/> then serve).</summary>
+    public bool OnDevice => _pipeline is not null;
+
+    /// <summary>Whether batches overlap on the device (the next staged while one runs), so preparing inputs ahead pays.</summary>
+    public bool Overlaps => _pipeline is { Slots: > 1 };
 
     public void Run(IReadOnlyList<TokenEncoding> encodings, SequenceHandler handler)
     {
@@ -58,24 +67,70 @@ internal sealed class EncoderRunner
 
     public void Run<THandler>(IReadOnlyList<TokenEncoding> encodings, ref THandler handler) where THandler : struct, ISequenceHandler
     {
+        if (_pipeline is not null)
+        {
+            // The device sends back the whole last hidden state: a head that needs less should use RunHeads.
+            var local = handler;
+            RunHeads(encodings, [PoolingHead(HeadInput.AllTokens, normalize: false)],
+                (index, ids, outputs) => local.Handle(index, ids, outputs[0]));
+            handler = local;
+            return;
+        }
         var step = new HiddenStateStep<THandler> { Handler = handler };
         ForEachBatch(encodings, ref step);
         handler = step.Handler;
     }
 
     /// <summary>
-    /// Runs the inputs on the encoder's device and pools each there (<see cref="Encoder.PoolsOnDevice"/> must hold):
+    /// Runs the inputs on the encoder's device and pools each there (<see cref="OnDevice"/> must hold):
     /// only one vector per input comes back, handed to <paramref name="handler"/> in batch order.
     /// </summary>
-    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
+    /// <remarks>A mean leaves out each input's first <paramref name="skipTokens"/>(index) tokens (prompt tokens), if given.</remarks>
+    public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler,
+        Func<int, int>? skipTokens = null)
     {
-        var step = new PooledStep(pooling, normalize, handler);
-        ForEachBatch(encodings, ref step);
+        var input = pooling == TokenPooling.Mean ? HeadInput.MeanOfTokens : HeadInput.FirstToken;
+        RunHeads(encodings, [PoolingHead(input, normalize)], (index, _, outputs) => handler(index, outputs[0]), skipTokens);
+    }
+
+    /// <summary>Uploads a task head to the encoder's device (<see cref="OnDevice"/> must hold).</summary>
+    public IDeviceHead LoadHead(DeviceHeadSpec spec)
+    {
+        var device = _encoder.Device ?? throw NotOnDevice();
+        lock (_lock) return device.LoadHead(spec); // never while another thread's batch is using the device
     }
 
     /// <summary>
-    /// The one batch walk both runs share: validate, sort by length, cut batches under the count and token budget,
-    /// pack each into <see cref="_batch"/> and hand its members (input indices, in batch order) to the step.
+    /// Runs the inputs on the encoder's device with <paramref name="heads"/> there, batch n + 1 prepared while n
+    /// runs; each input's head outputs go to <paramref name="handler"/> in batch order. Outputs are checked finite.
+    /// </summary>
+    public void RunHeads(IReadOnlyList<TokenEncoding> encodings, IReadOnlyList<IDeviceHead> heads, HeadOutputHandler handler,
+        Func<int, int>? skipTokens = null)
+    {
+        var pipeline = _pipeline ?? throw NotOnDevice();
+        lock (_lock)
+        {
+            var order = SortByLength(encodings, out var lengths);
+            pipeline.Run(encodings, order, lengths, _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens), heads, CheckFinite, handler, skipTokens);
+        }
+    }
+
+    private static InvalidOperationException NotOnDevice() => new("the encoder runs on the CPU, not on a device");
+
+    /// <summary>A layerless head (the hidden state, or a pooled vector), uploaded once per kind.</summary>
+    private IDeviceHead PoolingHead(HeadInput input, bool normalize)
+    {
+        lock (_lock)
+        {
+            if (!_poolingHeads.TryGetValue((input, normalize), out var head))
+                _poolingHeads[(input, normalize)] = head = LoadHead(new DeviceHeadSpec(input, [], normalize));
+            return head;
+        }
+    }
+
+    /// <summary>
+    /// The CPU batch walk: validate, sort by length, cut batches under the count and token budget, pack each into
+    /// <see cref="_batch"/> and hand its members (input indices, in batch order) to the step.
     /// </summary>
     private void ForEachBatch<TStep>(IReadOnlyList<TokenEncoding> encodings, ref TStep step) where TStep : struct, IBatchStep
     {
@@ -108,16 +163,6 @@ internal sealed class EncoderRunner
         }
     }
 
-    private void ForwardPooled(ReadOnlySpan<int> members, TokenPooling pooling, bool normalize, PooledVectorHandler handler)
-    {
-        int h = _encoder.Config.Hidden;
-        if (_pooled.Length < members.Length * h) _pooled = new float[members.Length * h];
-        _encoder.ForwardPooled(_batch, _workspace, pooling, normalize, _pooled);
-        int bad = NonFinite.IndexOf(_pooled.AsSpan(0, members.Length * h));
-        if (bad >= 0) throw NonFiniteOutput(_pooled[bad], members[bad / h]);
-        for (int s = 0; s < members.Length; s++) handler(members[s], _pooled.AsSpan(s * h, h));
-    }
-
     /// <summary>
     /// Weights are checked finite at load, so NaN or infinity here means the model's arithmetic overflowed float32
     /// (weights of absurd magnitude): a typed error naming the model and the input, not silent garbage.
@@ -129,6 +174,16 @@ internal sealed class EncoderRunner
         int token = bad / h, sequence = 0;
         while (offsets[sequence + 1] <= token) sequence++;
         throw NonFiniteOutput(hidden[bad], members[sequence]);
+    }
+
+    /// <summary>The same check for one device head's output of a batch.</summary>
+    private void CheckFinite(ReadOnlySpan<float> output, HeadInput input, int width, ReadOnlySpan<int> offsets, ReadOnlySpan<int> members)
+    {
+        int bad = NonFinite.IndexOf(output[..(DevicePipeline.TotalRows(input, offsets) * width)]);
+        if (bad < 0) return;
+        int row = bad / width, sequence = 0;
+        while (DevicePipeline.Rows(input, offsets, sequence) is var (first, rows) && row >= first + rows) sequence++;
+        throw NonFiniteOutput(output[bad], members[sequence]);
     }
 
     private ModelFormatException NonFiniteOutput(float value, int input) => new(_modelPath,
@@ -145,11 +200,6 @@ internal sealed class EncoderRunner
         public THandler Handler;
 
         public void Run(EncoderRunner runner, ReadOnlySpan<int> members) => runner.ForwardHidden(members, ref Handler);
-    }
-
-    private readonly struct PooledStep(TokenPooling pooling, bool normalize, PooledVectorHandler handler) : IBatchStep
-    {
-        public void Run(EncoderRunner runner, ReadOnlySpan<int> members) => runner.ForwardPooled(members, pooling, normalize, handler);
     }
 
     /// <summary>Validates every input and returns the input indices sorted by length (the lengths, by input, in <paramref name="lengths"/>).</summary>

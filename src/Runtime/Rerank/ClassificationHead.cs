@@ -1,3 +1,4 @@
+using EmbedRt.Devices;
 using EmbedRt.Heads;
 using EmbedRt.Kernels;
 using EmbedRt.Loader;
@@ -38,6 +39,9 @@ internal sealed class ClassificationHead
         throw new ModelFormatException(checkpoint.SourcePath,
             "no sequence-classification head: expected 'classifier.out_proj.*' (XLM-R) or 'classifier.*' with a pooler (BERT)");
     }
+
+    /// <summary>The head on a device: CLS pooling, then dense + tanh and the output projection; one row of logits per sequence.</summary>
+    public DeviceHeadSpec DeviceSpec => new(HeadInput.FirstToken, [_hidden.DeviceLayer(Activation.Tanh), _output.DeviceLayer()]);
 
     /// <summary>The logits of one sequence from its first token's hidden state.</summary>
     public void Apply(ReadOnlySpan<float> firstToken, Span<float> logits)

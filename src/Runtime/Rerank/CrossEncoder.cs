@@ -1,3 +1,4 @@
+using EmbedRt.Devices;
 using EmbedRt.Loader;
 using EmbedRt.Model;
 using EmbedRt.Tokenization;
@@ -13,12 +14,17 @@ public sealed class CrossEncoder : IDisposable
     private readonly LoadedEncoder _loaded;
     private readonly EncoderRunner _runner;
     private readonly ClassificationHead _head;
+    private readonly IDeviceHead? _deviceHead;
+    private readonly int _tokenizeAhead;
 
     private CrossEncoder(LoadedEncoder loaded, EmbeddingOptions options, ClassificationHead head)
     {
         _loaded = loaded;
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _head = head;
+        _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
+        // On a device the whole head runs there: one logit per pair crosses the bus, not the hidden state.
+        if (_runner.OnDevice) _deviceHead = _runner.LoadHead(head.DeviceSpec);
         MaxLength = loaded.ResolveMaxLength(options.MaxLength);
         TruncationDirection = options.TruncationDirection;
     }
@@ -55,9 +61,17 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>Raw logits of (query, passage) pairs, in input order.</summary>
     public float[] Logits(IReadOnlyList<(string Query, string Passage)> pairs)
     {
-        var encodings = new TokenEncoding[pairs.Count];
-        for (int i = 0; i < encodings.Length; i++) encodings[i] = Tokenizer.Encode(pairs[i].Query, pairs[i].Passage, MaxLength, TruncationDirection);
-        return Logits(encodings);
+        TokenEncoding[] Tokenize(int start, int length)
+        {
+            var encodings = new TokenEncoding[length];
+            for (int i = 0; i < length; i++)
+                encodings[i] = Tokenizer.Encode(pairs[start + i].Query, pairs[start + i].Passage, MaxLength, TruncationDirection);
+            return encodings;
+        }
+        if (!_runner.Overlaps || pairs.Count <= _tokenizeAhead) return Logits(Tokenize(0, pairs.Count));
+        var logits = new float[pairs.Count];
+        TokenizeAhead.Run(pairs.Count, _tokenizeAhead, Tokenize, (start, encodings) => Logits(encodings).CopyTo(logits, start));
+        return logits;
     }
 
     /// <summary>Raw logits of already encoded pairs, in input order.</summary>
@@ -72,11 +86,18 @@ public sealed class CrossEncoder : IDisposable
         using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[encodings.Count];
         int h = _loaded.Config.Hidden;
-        _runner.Run(encodings, (index, _, hidden) =>
-        {
-            _head.Apply(hidden[..h], logits.AsSpan(index, 1));
-            onLogit?.Invoke(index, logits[index]);
-        });
+        if (_deviceHead is not null)
+            _runner.RunHeads(encodings, [_deviceHead], (index, _, outputs) =>
+            {
+                logits[index] = outputs[0][0];
+                onLogit?.Invoke(index, logits[index]);
+            });
+        else
+            _runner.Run(encodings, (index, _, hidden) =>
+            {
+                _head.Apply(hidden[..h], logits.AsSpan(index, 1));
+                onLogit?.Invoke(index, logits[index]);
+            });
         return logits;
     }
 

@@ -9,18 +9,20 @@ public readonly record struct PoolShape(int Sequences, int Cols, int Pooling, in
 /// <summary>
 /// CLS / mean pooling + L2 normalization per packed sequence, the GPU twin of
 /// <see cref="Reference.ReferenceKernels.Pool"/>: one warp per sequence, lanes over columns, the norm by warp
-/// shuffle. Only these [sequences, cols] vectors need to leave the device.
+/// shuffle. A mean leaves out each sequence's first skips[s] rows (prompt tokens of models that pool without
+/// their prompt). Only these [sequences, cols] vectors need to leave the device.
 /// </summary>
 public static class PoolKernel
 {
     /// <summary>One warp per sequence.</summary>
-    public static void Pool(ArrayView<float> hidden, ArrayView<int> offsets, ArrayView<float> output, PoolShape shape)
+    public static void Pool(ArrayView<float> hidden, ArrayView<int> offsets, ArrayView<int> skips, ArrayView<float> output, PoolShape shape)
     {
         int sequence = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
         if (sequence >= shape.Sequences) return;
         int cols = shape.Cols, lane = Warp.LaneIdx, width = Warp.WarpSize;
-        int start = offsets[sequence];
-        int rows = shape.Pooling == (int)TokenPooling.First ? 1 : offsets[sequence + 1] - start;
+        bool first = shape.Pooling == (int)TokenPooling.First;
+        int start = offsets[sequence] + (first ? 0 : skips[sequence]);
+        int rows = first ? 1 : offsets[sequence + 1] - start;
         long outFirst = (long)sequence * cols;
         float squares = 0f;
         for (int c = lane; c < cols; c += width)

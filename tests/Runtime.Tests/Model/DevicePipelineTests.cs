@@ -1,0 +1,204 @@
+using EmbedRt.Batching;
+using EmbedRt.Devices;
+using EmbedRt.Loader;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.M3;
+using EmbedRt.Model;
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Runtime.Tests.Model;
+
+/// <summary>
+/// The core's side of a device (EncoderRunner, DevicePipeline, the heads' row bookkeeping) against a fake device
+/// whose every output row carries the id of the token it came from: each input must get exactly its own rows,
+/// whichever batch and slot it ran in; batch n + 1 must be staged before batch n is waited for; a non-finite
+/// output is a typed error naming the input, with no batch left running. No ILGPU needed.
+/// </summary>
+public class DevicePipelineTests
+{
+    private static TokenEncoding[] MixedInputs(int count, int vocabulary)
+    {
+        var random = new Random(5);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var ids = Enumerable.Range(0, 1 + (i * 7 + 2) % 9).Select(_ => random.Next(5, vocabulary - 10)).ToArray();
+            return new TokenEncoding(ids, new int[ids.Length]);
+        }).ToArray();
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void EveryInputGetsItsOwnRowsWhicheverBatchItRanIn(int slots)
+    {
+        var device = new FakeDevice(slots);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"),
+            new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 3 });
+        var inputs = MixedInputs(11, model.Tokenizer.VocabularySize);
+
+        var pooled = model.Embed(inputs); // MeanOfTokens head: each value is the mean of the input's ids
+        for (int i = 0; i < inputs.Length; i++)
+            Assert.All(pooled[i], value => Assert.Equal(inputs[i].Ids.Average(), value, 1e-3));
+        var hidden = model.LastHiddenState(inputs[4]); // AllTokens head: row t holds id t
+        Assert.Equal(inputs[4].Ids.SelectMany(id => Enumerable.Repeat((float)id, model.Dimension)), hidden);
+
+        int batches = device.Log.Count(entry => entry.StartsWith("stage ")) - 1; // the LastHiddenState batch is the last
+        Assert.Equal(4, batches); // 11 inputs in batches of 3
+        for (int n = 0; n + 1 < batches; n++)
+        {
+            int stageNext = device.Log.IndexOf($"stage {n + 1}"), waitThis = device.Log.IndexOf($"wait {n}");
+            Assert.True(slots == 2 ? stageNext < waitThis : stageNext > waitThis, string.Join(", ", device.Log));
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LongInputsSplitIntoWindowsArePooledOnTheDeviceAndAveragedHere(bool normalize)
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = normalize, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        string[] texts = ["short text", string.Join(' ', Enumerable.Repeat("hello world again and again", 6)), "another one"];
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
+
+        float[][]? announced = null;
+        var vectors = model.Embed([prepared], (group, groupVectors) => announced = groupVectors.Select(v => v.ToArray()).ToArray())[0];
+        Assert.Equal(vectors, announced); // announced when final (averaged, normalized), before the call returned
+        for (int owner = 0; owner < texts.Length; owner++)
+        {
+            // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.
+            double expected = prepared.Inputs.Where(input => input.Owner == owner).Average(input => input.Encoding.Ids.Average());
+            if (normalize) expected = 1 / Math.Sqrt(model.Dimension); // all components alike, then L2-normalized
+            Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
+        }
+        Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens))); // no hidden state crossed
+    }
+
+    [Fact]
+    public void AMeanThatLeavesThePromptOutSkipsItOnTheDevice()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2 });
+        string[] texts = ["hello world", "a", "three more words"];
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray(), new PrepareOptions { Prompt = "query: " });
+        Assert.All(prepared.Inputs, input => Assert.True(input.PromptTokens > 0));
+
+        var vectors = model.Embed([prepared])[0];
+        foreach (var input in prepared.Inputs)
+        {
+            int skip = Math.Min(input.PromptTokens, input.Encoding.Ids.Length - 1);
+            Assert.All(vectors[input.Owner], value => Assert.Equal(input.Encoding.Ids.Skip(skip).Average(), value, 1e-3));
+        }
+        Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens)));
+    }
+
+    [Fact]
+    public void BgeM3SparseAndColBertRowsBelongToTheirInputs()
+    {
+        var device = new FakeDevice(2);
+        using var m3 = BgeM3Model.Load(Fixtures.Model("xlmr-tiny-m3"), new EmbeddingOptions { Device = device, BatchSize = 2 });
+        var inputs = MixedInputs(7, m3.Tokenizer.VocabularySize);
+        var results = m3.Encode(inputs);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            // Sparse: AllTokens with one output, the token's id, so the weight of each id is the id itself.
+            Assert.Equal(inputs[i].Ids.Distinct().Order(), results[i].Sparse.Keys.Order());
+            Assert.All(results[i].Sparse, pair => Assert.Equal(pair.Key, pair.Value));
+            // ColBERT: one vector per token after the first.
+            Assert.Equal(inputs[i].Ids.Length - 1, results[i].ColBert.Length);
+        }
+    }
+
+    [Fact]
+    public void ANonFiniteOutputNamesTheInputAndLeavesNothingRunning()
+    {
+        var device = new FakeDevice(2) { PoisonId = 4 };
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"),
+            new EmbeddingOptions { Device = device, Pooling = PoolingMode.Cls, Normalize = false, BatchSize = 2 });
+        var inputs = MixedInputs(6, model.Tokenizer.VocabularySize);
+        inputs[3] = new TokenEncoding([4, 1001, 1002], [0, 0, 0]); // the other inputs' ids are ≥ 5
+        var error = Assert.Throws<ModelFormatException>(() => model.Embed(inputs));
+        Assert.Contains("input 3", error.Message);
+        Assert.Contains("NaN", error.Message);
+        Assert.False(device.InFlight, string.Join(", ", device.Log));
+    }
+
+    /// <summary>
+    /// A device whose head outputs are made of token ids: AllTokens / TokensAfterFirst row t = id t, FirstToken = the
+    /// first id, MeanOfTokens = the mean id after the skipped ones, every column alike; a head with layers has its last layer's width.
+    /// </summary>
+    private sealed class FakeDevice(int slots) : IEncoderDevice
+    {
+        public List<string> Log { get; } = [];
+        public int? PoisonId { get; init; }
+        public bool InFlight { get; private set; }
+        public string Name => "fake";
+        public int Slots => slots;
+
+        public IDeviceEncoder Load(EncoderConfig config, SafetensorsCheckpoint checkpoint, string weightPrefix) => new Encoder(this, config.Hidden);
+
+        private sealed record Head(DeviceHeadSpec Spec, int OutFeatures) : IDeviceHead;
+
+        private sealed class Encoder(FakeDevice device, int hidden) : IDeviceEncoder
+        {
+            private readonly (int[] Ids, int[] Offsets, int[] Skips)[] _staged = new (int[], int[], int[])[2];
+            private readonly List<float[]>[] _outputs = [[], []];
+            private readonly int[] _batchInSlot = new int[2];
+            private int _batches, _inFlightSlot = -1;
+
+            public string Name => "fake";
+            public int Slots => device.Slots;
+
+            public IDeviceHead LoadHead(DeviceHeadSpec spec) => new Head(spec, spec.Layers.Count > 0 ? spec.Layers[^1].OutFeatures : hidden);
+
+            public void Stage(int slot, PackedBatch batch, ReadOnlySpan<int> positions, ReadOnlySpan<int> skips)
+            {
+                _batchInSlot[slot] = _batches++;
+                device.Log.Add($"stage {_batchInSlot[slot]}");
+                _staged[slot] = (batch.Ids.ToArray(), batch.Offsets.ToArray(), skips.IsEmpty ? new int[batch.Count] : skips.ToArray());
+            }
+
+            public void Submit(int slot, IReadOnlyList<IDeviceHead> heads)
+            {
+                Assert.False(device.InFlight, "a batch was submitted while another was in flight");
+                device.Log.Add($"submit {_batchInSlot[slot]} {string.Join('+', heads.Select(head => head.Spec.Input))}");
+                device.InFlight = true;
+                _inFlightSlot = slot;
+                var (ids, offsets, skips) = _staged[slot];
+                _outputs[slot] = heads.Select(head => Rows(head.Spec.Input, ids, offsets, skips)
+                    .SelectMany(value => Enumerable.Repeat(value, head.OutFeatures)).ToArray()).ToList();
+            }
+
+            private IEnumerable<float> Rows(HeadInput input, int[] ids, int[] offsets, int[] skips) => Enumerable.Range(0, offsets.Length - 1).SelectMany(s =>
+            {
+                var sequence = ids[offsets[s]..offsets[s + 1]];
+                float Value(int id) => id == device.PoisonId ? float.NaN : id;
+                return input switch
+                {
+                    HeadInput.AllTokens => sequence.Select(Value),
+                    HeadInput.TokensAfterFirst => sequence.Skip(1).Select(Value),
+                    HeadInput.FirstToken => [Value(sequence[0])],
+                    _ => [(float)sequence.Skip(skips[s]).Average()],
+                };
+            });
+
+            public void Wait(int slot)
+            {
+                device.Log.Add($"wait {_batchInSlot[slot]}");
+                if (slot == _inFlightSlot) (device.InFlight, _inFlightSlot) = (false, -1); // waiting for a finished batch changes nothing
+            }
+
+            public ReadOnlySpan<float> Output(int slot, int head) => _outputs[slot][head];
+
+            public void Dispose() { }
+        }
+    }
+}
