@@ -1,4 +1,5 @@
 using EmbedRt.Tokenization;
+using EmbedRt.Tokenization.Pipeline;
 
 namespace EmbedRt.Model;
 
@@ -14,8 +15,38 @@ internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding,
 /// (truncate at either end, refuse, or split into windows that are averaged afterwards). Lower-cases first when
 /// sentence_bert_config.json says do_lower_case, as sentence-transformers' Transformer module does.
 /// </summary>
-internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
+internal sealed class InputPreparer
 {
+    private readonly ITextTokenizer _tokenizer;
+    private readonly int _maxLength;
+    private readonly LongInputPolicy _policy;
+    private readonly TruncationDirection _direction;
+    private readonly bool _lowerCase;
+    // The single-text template's special tokens around the text, repeated around every window.
+    private readonly int _specialsBefore, _specialsAfter;
+
+    /// <exception cref="ArgumentOutOfRangeException">Chunk-mean windows of <paramref name="maxLength"/> tokens would hold no text.</exception>
+    public InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
+    {
+        _tokenizer = tokenizer;
+        _maxLength = maxLength;
+        _policy = policy;
+        _direction = direction;
+        _lowerCase = lowerCase;
+        int specials = tokenizer.SpecialTokenCount(pair: false);
+        _specialsBefore = tokenizer is PipelineTokenizer pipeline ? pipeline.SingleSpecialTokensBefore : Math.Min(1, specials);
+        _specialsAfter = specials - _specialsBefore;
+        CheckWindowRoom(policy);
+    }
+
+    /// <summary>A window must hold at least one text token besides the special tokens, or splitting never ends.</summary>
+    private void CheckWindowRoom(LongInputPolicy effective)
+    {
+        if (effective == LongInputPolicy.ChunkMean && _maxLength <= _specialsBefore + _specialsAfter)
+            throw new ArgumentOutOfRangeException("maxLength", _maxLength,
+                $"max length {_maxLength} leaves no room for text in chunk-mean windows: the tokenizer adds {_specialsBefore + _specialsAfter} special tokens to each");
+    }
+
     /// <summary>
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
@@ -23,24 +54,25 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
         LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
     {
-        var effective = policyOverride ?? policy;
-        var cut = directionOverride ?? direction;
+        var effective = policyOverride ?? _policy;
+        CheckWindowRoom(effective);
+        var cut = directionOverride ?? _direction;
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
-        int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
+        int promptTokens = excludePrompt && prompt.Length > 0 ? _tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
             text = prompt + text;
-            if (lowerCase)
+            if (_lowerCase)
             {
                 text = text.ToLowerInvariant();
                 pair = pair?.ToLowerInvariant();
             }
             // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
             // never tokenized whole unless its windows are wanted.
-            var encoding = tokenizer.Encode(text, pair, effective == LongInputPolicy.ChunkMean && pair is null ? null : maxLength + 1);
-            if (encoding.Ids.Length <= maxLength)
+            var encoding = _tokenizer.Encode(text, pair, effective == LongInputPolicy.ChunkMean && pair is null ? null : _maxLength + 1);
+            if (encoding.Ids.Length <= _maxLength)
             {
                 prepared.Add(new PreparedInput(i, encoding, promptTokens));
                 continue;
@@ -48,13 +80,13 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             switch (effective)
             {
                 case LongInputPolicy.Truncate:
-                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength, cut), promptTokens, Truncated: true));
+                    prepared.Add(new PreparedInput(i, _tokenizer.Encode(text, pair, _maxLength, cut), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
-                    throw new InputTooLongException(i, maxLength, $"input {i} has more than the limit of {maxLength} tokens");
+                    throw new InputTooLongException(i, _maxLength, $"input {i} has more than the limit of {_maxLength} tokens");
                 default:
                     if (pair is not null)
-                        throw new InputTooLongException(i, maxLength, $"input {i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
+                        throw new InputTooLongException(i, _maxLength, $"input {i} is a pair of more than the limit of {_maxLength} tokens; pairs cannot be chunked");
                     AddWindows(i, encoding, promptTokens, prepared);
                     break;
             }
@@ -62,20 +94,29 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
         return prepared;
     }
 
-    /// <summary>Splits a single-text encoding [first, content…, last] into windows [first, part…, last].</summary>
+    /// <summary>
+    /// Splits a single-text encoding [before…, content…, after…] into windows [before…, part…, after…], where
+    /// before/after are the template's special tokens (none, one or several on each side).
+    /// </summary>
     private void AddWindows(int owner, TokenEncoding full, int promptTokens, List<PreparedInput> prepared)
     {
-        int window = maxLength - 2;
-        int first = full.Ids[0], last = full.Ids[^1];
-        int contentLength = full.Ids.Length - 2;
+        int specials = _specialsBefore + _specialsAfter;
+        int window = _maxLength - specials;
+        int contentLength = full.Ids.Length - specials;
         for (int start = 0; start < contentLength; start += window)
         {
             int length = Math.Min(window, contentLength - start);
-            var ids = new int[length + 2];
-            ids[0] = first;
-            full.Ids.AsSpan(1 + start, length).CopyTo(ids.AsSpan(1));
-            ids[^1] = last;
-            prepared.Add(new PreparedInput(owner, new TokenEncoding(ids, new int[ids.Length]), start == 0 ? promptTokens : 0));
+            prepared.Add(new PreparedInput(owner, new TokenEncoding(Window(full.Ids, start, length), Window(full.TypeIds, start, length)),
+                start == 0 ? promptTokens : 0));
         }
+    }
+
+    private int[] Window(int[] full, int start, int length)
+    {
+        var window = new int[_specialsBefore + length + _specialsAfter];
+        full.AsSpan(0, _specialsBefore).CopyTo(window);
+        full.AsSpan(_specialsBefore + start, length).CopyTo(window.AsSpan(_specialsBefore));
+        full.AsSpan(full.Length - _specialsAfter).CopyTo(window.AsSpan(_specialsBefore + length));
+        return window;
     }
 }

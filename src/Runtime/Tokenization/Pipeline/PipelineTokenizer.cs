@@ -80,6 +80,9 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
 
     public int SpecialTokenCount(bool pair) => _template.SpecialTokenCount(pair);
 
+    /// <summary>Special tokens the single-text template puts before the text (the rest go after it).</summary>
+    internal int SingleSpecialTokensBefore => _template.SingleSpecialTokensBefore;
+
     public TokenEncoding Encode(string text, string? pair = null, int? maxLength = null, TruncationDirection direction = TruncationDirection.Right)
     {
         ArgumentNullException.ThrowIfNull(text);
