@@ -224,6 +224,7 @@ internal sealed class EncoderRunner
     public int Validate(TokenEncoding encoding, int index)
     {
         var config = _encoder.Config;
+        if (encoding?.Ids is null || encoding.TypeIds is null) throw new ArgumentNullException(nameof(encoding), $"input {index} is null");
         if (encoding.Ids.Length == 0) throw new ArgumentException($"input {index} has no tokens");
         if (encoding.TypeIds.Length != encoding.Ids.Length)
             throw new ArgumentException($"input {index} has {encoding.Ids.Length} ids but {encoding.TypeIds.Length} type ids");

@@ -63,6 +63,7 @@ internal sealed class InputPreparer
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
+            if (text is null) throw new ArgumentNullException(nameof(inputs), $"input {i} is null");
             text = prompt + text;
             if (_lowerCase)
             {

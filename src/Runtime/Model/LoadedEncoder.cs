@@ -72,10 +72,11 @@ internal sealed class LoadedEncoder : IDisposable
 
     /// <summary>The input length limit: the requested one (checked against the model), else the folder's, capped by the position table.</summary>
     /// <exception cref="ModelFormatException">The position table cannot hold even the special tokens of one input.</exception>
-    public int ResolveMaxLength(int? requested)
+    public int ResolveMaxLength(int? requested, bool pairs = false)
     {
-        // An input needs room for its special tokens (and two at least, as every window and truncation assumes).
-        int floor = Math.Max(2, Tokenizer.SpecialTokenCount(pair: false));
+        // An input needs room for its special tokens (and two at least, as every window and truncation assumes);
+        // a model that only ever reads pairs (a cross-encoder) needs room for the pair's.
+        int floor = Math.Max(2, Tokenizer.SpecialTokenCount(pairs));
         if (Config.MaxTokens < floor)
             throw new ModelFormatException(Path.Combine(Directory, ModelConfig.FileName),
                 $"max_position_embeddings {Config.MaxPositionEmbeddings} leaves {Config.MaxTokens} token position(s); an input needs at least {floor}");

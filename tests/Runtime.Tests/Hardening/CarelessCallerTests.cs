@@ -1,0 +1,35 @@
+using EmbedRt.Rerank;
+using EmbedRt.TestKit;
+using EmbedRt.Tokenization;
+
+namespace EmbedRt.Runtime.Tests.Hardening;
+
+/// <summary>
+/// Library calls a careless caller makes: a limit too small for a pair's special tokens, null inputs. Each is a
+/// typed error at the call that made the mistake (at load for options), never a NullReferenceException, a null
+/// text silently embedded as an empty one, or every later call failing.
+/// </summary>
+public class CarelessCallerTests
+{
+    [Fact]
+    public void A_reranker_limit_below_the_pairs_special_tokens_is_refused_at_load()
+    {
+        string dir = Fixtures.Model("xlmr-tiny-reranker"); // <s> A </s></s> B </s>: 4 special tokens
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => CrossEncoder.Load(dir, new EmbeddingOptions { MaxLength = 3 }).Dispose());
+        Assert.Contains("max length 3", error.Message);
+
+        using var reranker = CrossEncoder.Load(dir, new EmbeddingOptions { MaxLength = 4 });
+        Assert.True(float.IsFinite(reranker.Logits([("a question", "a long passage about many things")])[0]));
+    }
+
+    [Fact]
+    public void Null_inputs_are_argument_null_errors_naming_the_input()
+    {
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"));
+        var text = Assert.Throws<ArgumentNullException>(() => model.Embed(["fine", null!]));
+        Assert.Contains("input 1", text.Message);
+        var encoding = Assert.Throws<ArgumentNullException>(() => model.Embed(new TokenEncoding[] { null! }));
+        Assert.Contains("input 0", encoding.Message);
+        Assert.Throws<ArgumentNullException>(() => model.Prepare([new TokenEncoding(null!, [])]));
+    }
+}
