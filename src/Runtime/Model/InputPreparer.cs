@@ -43,7 +43,7 @@ internal sealed class InputPreparer
     private void CheckWindowRoom(LongInputPolicy effective)
     {
         if (effective == LongInputPolicy.ChunkMean && _maxLength <= _specialsBefore + _specialsAfter)
-            throw new ArgumentOutOfRangeException("maxLength", _maxLength,
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingOptions.MaxLength), _maxLength,
                 $"max length {_maxLength} leaves no room for text in chunk-mean windows: the tokenizer adds {_specialsBefore + _specialsAfter} special tokens to each");
     }
 

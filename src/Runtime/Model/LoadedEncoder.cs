@@ -83,7 +83,7 @@ internal sealed class LoadedEncoder : IDisposable
         if (requested is { } value)
         {
             if (value < floor || value > Config.MaxTokens)
-                throw new ArgumentOutOfRangeException(nameof(requested), $"max length {value} is outside {floor}..{Config.MaxTokens} for this model");
+                throw new ArgumentOutOfRangeException(nameof(EmbeddingOptions.MaxLength), value, $"max length {value} is outside {floor}..{Config.MaxTokens} for this model");
             return value;
         }
         long limit = SentenceTransformers?.MaxSeqLength ?? TokenizerConfig.ModelMaxLength ?? Config.MaxTokens;
