@@ -55,6 +55,8 @@ internal static class CommandRunner
         string? option = e.ParamName switch
         {
             nameof(EmbeddingOptions.MaxLength) => "--max-length",
+            nameof(EmbeddingOptions.Device) => "--device",
+            nameof(EmbeddingOptions.Precision) => "--precision",
             _ => null,
         };
         return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";

@@ -1,3 +1,6 @@
+using EmbedRt.Devices;
+using EmbedRt.Loader.Safetensors;
+using EmbedRt.Model;
 using EmbedRt.Rerank;
 using EmbedRt.TestKit;
 using EmbedRt.Tokenization;
@@ -31,5 +34,24 @@ public class CarelessCallerTests
         var encoding = Assert.Throws<ArgumentNullException>(() => model.Embed(new TokenEncoding[] { null! }));
         Assert.Contains("input 0", encoding.Message);
         Assert.Throws<ArgumentNullException>(() => model.Prepare([new TokenEncoding(null!, [])]));
+    }
+
+    /// <summary>A device whose kernels lack every shape.</summary>
+    private sealed class ShapelessDevice : IEncoderDevice
+    {
+        public string Name => "shapeless";
+
+        public IDeviceEncoder Load(EncoderConfig config, SafetensorsCheckpoint checkpoint, string weightPrefix) =>
+            throw new NotSupportedException($"head size {config.HeadDim} is not supported");
+    }
+
+    [Fact]
+    public void A_device_that_cannot_run_the_model_is_an_argument_error_naming_the_device_option()
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() =>
+            EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { Device = new ShapelessDevice() }).Dispose());
+        Assert.Equal(nameof(EmbeddingOptions.Device), error.ParamName);
+        Assert.Contains("shapeless", error.Message);
+        Assert.Contains("head size 16", error.Message);
     }
 }
