@@ -108,6 +108,7 @@ internal sealed class EncoderRunner
         Func<int, int>? skipTokens = null)
     {
         var pipeline = _pipeline ?? throw NotOnDevice();
+        RefuseReentry();
         lock (_lock)
         {
             var order = SortByLength(encodings, out var lengths);
@@ -116,6 +117,18 @@ internal sealed class EncoderRunner
     }
 
     private static InvalidOperationException NotOnDevice() => new("the encoder runs on the CPU, not on a device");
+
+    /// <summary>
+    /// A per-group / per-input callback runs inside the batch walk (the lock is re-entrant): a call back into the
+    /// same model from there would overwrite the packed batch, workspace and order of the call it came from, and
+    /// that call would return wrong vectors. Refused instead.
+    /// </summary>
+    private void RefuseReentry()
+    {
+        if (_lock.IsHeldByCurrentThread)
+            throw new InvalidOperationException(
+                "a callback of a running call used the same model; collect what it needs and call the model after the running call returns");
+    }
 
     /// <summary>A layerless head (the hidden state, or a pooled vector), uploaded once per kind.</summary>
     private IDeviceHead PoolingHead(HeadInput input, bool normalize)
@@ -136,6 +149,7 @@ internal sealed class EncoderRunner
     {
         int count = encodings.Count;
         int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
+        RefuseReentry();
         lock (_lock)
         {
             var order = SortByLength(encodings, out var lengths);

@@ -80,6 +80,7 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>
     /// <see cref="Logits(IReadOnlyList{TokenEncoding})"/> that also hands each pair's logit to <paramref name="onLogit"/>
     /// (input index, logit) as soon as its forward pass is done, on the calling thread.
+    /// The callback runs inside the forward loop: it must not call this model (that throws InvalidOperationException).
     /// </summary>
     public float[] Logits(IReadOnlyList<TokenEncoding> encodings, Action<int, float>? onLogit)
     {

@@ -54,4 +54,27 @@ public class CarelessCallerTests
         Assert.Contains("shapeless", error.Message);
         Assert.Contains("head size 16", error.Message);
     }
+
+    [Fact]
+    public void A_callback_that_calls_back_into_the_model_is_refused_and_the_running_call_stays_right()
+    {
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { BatchSize = 2 });
+        string Text(int i) => string.Join(' ', Enumerable.Range(0, 2 + i * 3).Select(k => "w" + (k * 7 + i)));
+        var groups = Enumerable.Range(0, 4).Select(g => model.Prepare(Enumerable.Range(0, 3).Select(i => (Text(g * 3 + i), (string?)null)).ToArray())).ToArray();
+        var expected = model.Embed(groups);
+
+        // Re-entering the batch walk on this thread overwrote the running call's packed batch: its vectors came out wrong.
+        var error = Assert.Throws<InvalidOperationException>(() => model.Embed(groups, (_, _) => model.Embed(["a nested call"])));
+        Assert.Contains("callback", error.Message);
+        var errors = new List<Exception>();
+        var actual = model.Embed(groups, (_, _) =>
+        {
+            try { model.LastHiddenState(model.Tokenizer.Encode("nested")); }
+            catch (InvalidOperationException e) { errors.Add(e); }
+        });
+        Assert.Equal(groups.Length, errors.Count);
+        for (int g = 0; g < groups.Length; g++)
+            for (int i = 0; i < 3; i++) Assert.Equal(expected[g][i], actual[g][i]);
+        Assert.Equal(expected[0][0], model.Embed([groups[0]])[0][0]); // usable afterwards
+    }
 }
