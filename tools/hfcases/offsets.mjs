@@ -35,6 +35,11 @@ const extra = [
   'hello [MASK] world [SEP] x [UNK][CLS]', 'x <mask> y <s> </s> <unk>z', '[MASK]', '<mask>', 'word' + '\u0301'.repeat(5),
   'https://example.com/a?b=c&d=e#f', 'C++ (x+y)^2 = x²+2xy+y²', '$100.00 — “quoted” ‘single’ …', 'a'.repeat(120) + ' b',
   '𝐀𝐁𝐂 𝟏𝟐𝟑 𠀀𠀁 🀄', '\u3000\u3000全角空白', 'Ǆemal ǈubljana', 'x\u0300\u0301\u0302\u0303\u0304\u0305y',
+  // hostile: control chars the charsmap removes at the start of a text or after an added token (HF loses their
+  // count there, shifting every later offset), combining marks alone, variation selectors, tag sequences
+  '\u0001\u0007\u001b[31mred', '\u0001a b', '\u0000\u0000x 😀 y 𠀀z', '\u0001 \u0002x', '[MASK]\u0001\u0001ab cd', '<mask>\u0001x',
+  'ok \u0001x', '\u0301\u0301\u0301', 'a \u0301\u0302 b', '☃\ufe0f ☃\ufe0e a\ufe0fb', '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+  'co\u00adop\u00ad', 'a\u2028b\u2029c\u0085d', 'a\rb\rc', '1\ufe0f\u20e3 #\u20e3', '\ufffd\ufffd x \ufffd', '\ufeffhello',
 ];
 
 function texts(casesOf) {

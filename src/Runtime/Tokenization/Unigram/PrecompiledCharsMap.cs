@@ -38,6 +38,7 @@ internal sealed class PrecompiledCharsMap
         output.Clear();
         sources?.Clear();
         Span<byte> utf8 = stackalloc byte[8];
+        int firstProducing = -1; // where the first unit that writes anything starts
         for (int i = 0; i < input.Length;)
         {
             int length = StringInfo.GetNextTextElementLength(input[i..]);
@@ -51,6 +52,7 @@ internal sealed class PrecompiledCharsMap
                 if (TryReplace(utf8[..written], output))
                 {
                     if (sources is not null) Attribute(grapheme, graphemeStart, output, before, sources);
+                    if (firstProducing < 0 && output.Count > 0) firstProducing = graphemeStart;
                     continue;
                 }
             }
@@ -68,8 +70,27 @@ internal sealed class PrecompiledCharsMap
                     if (!TryReplace(utf8[..written], output)) output.AddRange(character);
                 }
                 if (sources is not null) Attribute(character, characterStart, output, before, sources);
+                if (firstProducing < 0 && output.Count > 0) firstProducing = characterStart;
             }
         }
+        if (sources is not null && firstProducing > 0) ShiftForLostRemovals(input, firstProducing, sources);
+    }
+
+    /// <summary>
+    /// Hugging Face records a removed unit (one the map replaces by nothing) as a change on the output char before
+    /// it; units removed before any output has no such char, so their count is lost and every later output char is
+    /// aligned that many code points too early (the text's, or a segment's after an added token, first chars).
+    /// Reproduced for offsets identical to HF's: sources move back by the code points of input[..firstProducing].
+    /// </summary>
+    private static void ShiftForLostRemovals(ReadOnlySpan<char> input, int firstProducing, GrowableList<int> sources)
+    {
+        var codePointStarts = new List<int>(input.Length);
+        for (int u = 0; u < input.Length; u += char.IsHighSurrogate(input[u]) && u + 1 < input.Length && char.IsLowSurrogate(input[u + 1]) ? 2 : 1)
+            codePointStarts.Add(u);
+        int lost = codePointStarts.BinarySearch(firstProducing);
+        var span = sources.Span;
+        for (int o = 0; o < span.Length; o++)
+            span[o] = codePointStarts[codePointStarts.BinarySearch(span[o]) - lost];
     }
 
     /// <summary>
