@@ -48,6 +48,13 @@ public class CliExitCodeTests
     }
 
     [Fact]
+    public void A_limit_below_a_pairs_special_tokens_names_the_option()
+    {
+        var result = CliProcess.Run("{\"text\": \"a\", \"pair\": \"b\"}\n", "embed", "--model", Bert, "--max-length", "2");
+        AssertOneLineFailure(result, 4, "--max-length");
+    }
+
+    [Fact]
     public void MissingModelAndUnknownCommandExit4()
     {
         AssertOneLineFailure(CliProcess.Run("\"x\"\n", "embed"), 4, "--model");

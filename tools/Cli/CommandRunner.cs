@@ -54,7 +54,7 @@ internal static class CommandRunner
         if (tail >= 0) message = message[..tail];
         string? option = e.ParamName switch
         {
-            nameof(EmbeddingOptions.MaxLength) => "--max-length",
+            nameof(EmbeddingOptions.MaxLength) or "maxLength" => "--max-length", // the option, or the tokenizer's limit
             nameof(EmbeddingOptions.Device) => "--device",
             nameof(EmbeddingOptions.Precision) => "--precision",
             _ => null,
