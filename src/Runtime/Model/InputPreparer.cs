@@ -104,11 +104,16 @@ internal sealed class InputPreparer
         int specials = _specialsBefore + _specialsAfter;
         int window = _maxLength - specials;
         int contentLength = full.Ids.Length - specials;
+        // The prompt's tokens (after the leading specials) are left out of the mean in whichever windows hold them,
+        // each window's leading specials with them, as the first window does: a prompt longer than a window is not
+        // pooled into the later windows.
+        int promptContent = Math.Max(0, promptTokens - _specialsBefore);
         for (int start = 0; start < contentLength; start += window)
         {
             int length = Math.Min(window, contentLength - start);
-            prepared.Add(new PreparedInput(owner, new TokenEncoding(Window(full.Ids, start, length), Window(full.TypeIds, start, length)),
-                start == 0 ? promptTokens : 0));
+            int promptHere = Math.Clamp(promptContent - start, 0, length);
+            int skip = start == 0 ? promptTokens : promptHere > 0 ? _specialsBefore + promptHere : 0;
+            prepared.Add(new PreparedInput(owner, new TokenEncoding(Window(full.Ids, start, length), Window(full.TypeIds, start, length)), skip));
         }
     }
 

@@ -59,4 +59,37 @@ public class OddShapeModelTests
             for (int c = 0; c < expected.Length; c++) expected[c] += vector[c] / windows.Length;
         Assert.True(Metrics.MaxAbsError(model.Embed([text])[0], expected) <= 1e-5);
     }
+
+    [Fact]
+    public void A_prompt_longer_than_a_chunk_mean_window_is_left_out_of_every_window_that_holds_it()
+    {
+        string dir = Fixtures.CopyModel("bert-tiny-uncased");
+        string poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        const int maxLength = 6, window = maxLength - 2;
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = maxLength, LongInputs = LongInputPolicy.ChunkMean, Normalize = false });
+        const string prompt = "represent this sentence for searching relevant passages: ", text = "the quick brown fox jumps over the lazy dog";
+        int promptContent = model.Tokenizer.Encode(prompt).Ids.Length - 2; // sentence-transformers: prompt_length = len - 1 (CLS kept in it)
+        Assert.True(promptContent > window);
+        var ids = model.Tokenizer.Encode(prompt + text).Ids;
+        var content = ids[1..^1];
+
+        // Each window [CLS, part, SEP] pooled without its CLS and prompt tokens; the windows averaged.
+        int h = model.Dimension, windows = 0;
+        var expected = new double[h];
+        for (int start = 0; start < content.Length; start += window, windows++)
+        {
+            var part = content[start..Math.Min(start + window, content.Length)];
+            int[] windowIds = [ids[0], .. part, ids[^1]];
+            int promptHere = Math.Clamp(promptContent - start, 0, part.Length);
+            int skip = start == 0 || promptHere > 0 ? Math.Min(1 + promptHere, windowIds.Length - 1) : 0;
+            var hidden = model.LastHiddenState(new TokenEncoding(windowIds, new int[windowIds.Length]));
+            var pooled = new double[h];
+            for (int t = skip; t < windowIds.Length; t++)
+                for (int c = 0; c < h; c++) pooled[c] += hidden[t * h + c] / (windowIds.Length - skip);
+            for (int c = 0; c < h; c++) expected[c] += pooled[c];
+        }
+        for (int c = 0; c < h; c++) expected[c] /= windows;
+        Assert.True(Metrics.MaxAbsError(model.Embed([text], prompt: prompt)[0], expected) <= 1e-5);
+    }
 }
