@@ -16,7 +16,7 @@ public sealed partial class EmbeddingModel
         string promptText = ResolvePrompt(options.PromptName, options.Prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
         var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection);
-        foreach (var input in prepared) _runner.Validate(input.Encoding, input.Owner);
+        foreach (var input in prepared.Whole) _runner.Validate(input.Encoding, input.Owner);
         return new PreparedTexts(prepared, inputs.Count, options.Normalize ?? Normalize);
     }
 
@@ -25,13 +25,13 @@ public sealed partial class EmbeddingModel
     public PreparedTexts Prepare(IReadOnlyList<TokenEncoding> encodings, bool? normalize = null)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
-        var prepared = new PreparedInput[encodings.Count];
-        for (int i = 0; i < prepared.Length; i++)
+        var prepared = new List<PreparedInput>(encodings.Count);
+        for (int i = 0; i < encodings.Count; i++)
         {
             _runner.Validate(encodings[i], i);
-            prepared[i] = new PreparedInput(i, encodings[i], PromptTokens: 0);
+            prepared.Add(new PreparedInput(i, encodings[i], PromptTokens: 0));
         }
-        return new PreparedTexts(prepared, encodings.Count, normalize ?? Normalize);
+        return new PreparedTexts(new PreparedInputs(prepared, []), encodings.Count, normalize ?? Normalize);
     }
 
     /// <summary>
@@ -49,6 +49,7 @@ public sealed partial class EmbeddingModel
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = new List<PreparedInput>();
+        var chunked = new List<ChunkedInput>();
         var normalize = new bool[groups.Sum(g => g.Count)];
         var groupOf = new int[normalize.Length];
         var starts = new int[groups.Count + 1];
@@ -56,6 +57,7 @@ public sealed partial class EmbeddingModel
         {
             int offset = starts[g];
             foreach (var input in groups[g].Inputs) inputs.Add(input with { Owner = input.Owner + offset });
+            foreach (var input in groups[g].Chunked) chunked.Add(input with { Owner = input.Owner + offset });
             normalize.AsSpan(offset, groups[g].Count).Fill(groups[g].Normalize);
             groupOf.AsSpan(offset, groups[g].Count).Fill(g);
             starts[g + 1] = offset + groups[g].Count;
@@ -70,25 +72,26 @@ public sealed partial class EmbeddingModel
         for (int g = 0; g < groups.Count; g++)
             if (remaining[g] == 0) onGroupEmbedded?.Invoke(g, []);
         vectors = new float[normalize.Length][];
-        Pool(inputs, normalize, vectors, ownerDone);
+        Pool(inputs, chunked, normalize, vectors, ownerDone);
         var results = new float[groups.Count][][];
         for (int g = 0; g < groups.Count; g++) results[g] = vectors[starts[g]..starts[g + 1]];
         return results;
     }
 
-    /// <summary>Pools every owner's vector; an owner split into several windows gets the mean of its window vectors.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize) => Pool(prepared, normalize, new float[normalize.Length][], ownerDone: null);
-
-    /// <summary>Pools into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner whose vector is final.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
+    /// <summary>
+    /// Pools every owner's vector into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner
+    /// whose vector is final. An owner split into windows gets the mean of its window vectors; its windows are
+    /// tokenized and run a few batches at a time, so memory is bounded by the batch, not by the input.
+    /// </summary>
+    private void Pool(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
         var windows = new int[normalize.Length];
         foreach (var input in prepared) windows[input.Owner]++;
+        foreach (var input in chunked) windows[input.Owner] += input.Windows;
         var pending = (int[])windows.Clone();
-        var encodings = prepared.Select(p => p.Encoding).ToArray();
         // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
         bool onDevice = _loaded.Encoder.OnDevice;
         bool normalizedWhilePooled = onDevice
@@ -97,9 +100,8 @@ public sealed partial class EmbeddingModel
 
         // An owner's only window is its vector; several windows of one long input are averaged unnormalized and
         // normalized after the last. A finished owner is announced at once.
-        void Combine(int index, ReadOnlySpan<float> pooled)
+        void Combine(int owner, ReadOnlySpan<float> pooled)
         {
-            int owner = prepared[index].Owner;
             var vector = vectors[owner] ??= new float[h];
             if (windows[owner] == 1) pooled.CopyTo(vector);
             else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
@@ -109,18 +111,44 @@ public sealed partial class EmbeddingModel
             ownerDone?.Invoke(owner);
         }
 
-        if (onDevice)
-            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector),
-                Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
-        else
-            _runner.Run(encodings, (index, ids, hidden) =>
+        // Runs encoder inputs (per input: its owner, and the leading tokens a mean leaves out) and combines their vectors.
+        void Run(IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens)
+        {
+            if (Pooling != PoolingMode.Mean) promptTokens = null;
+            if (onDevice)
+                _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(ownerOf(index), vector),
+                    promptTokens);
+            else
+                _runner.Run(encodings, (index, ids, hidden) =>
+                {
+                    int owner = ownerOf(index);
+                    int skip = promptTokens is null ? 0 : Math.Min(promptTokens(index), ids.Length - 1);
+                    Span<float> pooled = stackalloc float[h];
+                    kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[owner] == 1 && normalize[owner], pooled);
+                    Combine(owner, pooled);
+                });
+        }
+
+        Run(prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner,
+            prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
+        var group = new List<TokenEncoding>(_tokenizeAhead);
+        foreach (var input in chunked)
+        {
+            int first = 0; // window number of group[0]
+            void RunGroup()
             {
-                var input = prepared[index];
-                int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-                Span<float> pooled = stackalloc float[h];
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[input.Owner] == 1 && normalize[input.Owner], pooled);
-                Combine(index, pooled);
+                int start = first;
+                Run(group, _ => input.Owner, input.PromptTokens > 0 ? index => start + index == 0 ? input.PromptTokens : 0 : null);
+                first += group.Count;
+                group.Clear();
+            }
+            input.StreamWindows(window =>
+            {
+                _runner.Validate(window, input.Owner);
+                group.Add(window);
+                if (group.Count == _tokenizeAhead) RunGroup();
             });
-        return vectors;
+            if (group.Count > 0) RunGroup();
+        }
     }
 }

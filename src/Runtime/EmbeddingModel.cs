@@ -129,7 +129,7 @@ public sealed partial class EmbeddingModel : IDisposable
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = texts.Select(text => (text, (string?)null)).ToArray();
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        return _preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).Sum(input => input.Encoding.Ids.Length);
+        return checked((int)_preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).TokenCount);
     }
 
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>

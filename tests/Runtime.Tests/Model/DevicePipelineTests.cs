@@ -64,7 +64,10 @@ public class DevicePipelineTests
         });
         string[] texts = ["short text", string.Join(' ', Enumerable.Repeat("hello world again and again", 6)), "another one"];
         var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
-        Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
+        var windowsOf = Enumerable.Range(0, texts.Length).Select(owner =>
+            prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.AllWindows())).ToArray()).ToArray();
+        Assert.True(windowsOf[1].Length > 2, "the long text must span several windows");
 
         float[][]? announced = null;
         var vectors = model.Embed([prepared], (group, groupVectors) => announced = groupVectors.Select(v => v.ToArray()).ToArray())[0];
@@ -72,7 +75,7 @@ public class DevicePipelineTests
         for (int owner = 0; owner < texts.Length; owner++)
         {
             // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.
-            double expected = prepared.Inputs.Where(input => input.Owner == owner).Average(input => input.Encoding.Ids.Average());
+            double expected = windowsOf[owner].Average(window => window.Ids.Average());
             if (normalize) expected = 1 / Math.Sqrt(model.Dimension); // all components alike, then L2-normalized
             Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
         }
