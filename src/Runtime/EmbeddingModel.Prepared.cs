@@ -82,45 +82,81 @@ public sealed partial class EmbeddingModel
     /// <summary>Pools into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner whose vector is final.</summary>
     private float[][] Pool(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
+        if (_loaded.Encoder.OnDevice)
+        {
+            _runner.RunHeads([PoolOnDevice(prepared, normalize, vectors, ownerDone)]);
+            return vectors;
+        }
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var windows = new int[normalize.Length];
-        foreach (var input in prepared) windows[input.Owner]++;
-        var pending = (int[])windows.Clone();
-        var encodings = prepared.Select(p => p.Encoding).ToArray();
-        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
-        bool onDevice = _loaded.Encoder.OnDevice;
-        bool normalizedWhilePooled = onDevice
-            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
-            : true; // the CPU normalizes each single-window owner while pooling
-
-        // An owner's only window is its vector; several windows of one long input are averaged unnormalized and
-        // normalized after the last. A finished owner is announced at once.
-        void Combine(int index, ReadOnlySpan<float> pooled)
+        var windows = new WindowCombiner(kernels, h, prepared, normalize, vectors, ownerDone, onDevice: false);
+        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
         {
-            int owner = prepared[index].Owner;
-            var vector = vectors[owner] ??= new float[h];
-            if (windows[owner] == 1) pooled.CopyTo(vector);
-            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
-            if (--pending[owner] > 0) return;
-            if (normalize[owner] && (windows[owner] > 1 || !normalizedWhilePooled))
-                kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
-            ownerDone?.Invoke(owner);
+            var input = prepared[index];
+            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
+            Span<float> pooled = stackalloc float[h];
+            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.Windows(input.Owner) == 1 && normalize[input.Owner], pooled);
+            windows.Combine(index, pooled);
+        });
+        return vectors;
+    }
+
+    /// <summary>
+    /// The device work of <see cref="Pool(List{PreparedInput}, bool[], float[][], Action{int}?)"/>: every window pooled
+    /// on the device (a mean skipping its prompt tokens too), so only vectors come back, and combined here.
+    /// </summary>
+    private DeviceWork PoolOnDevice(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
+    {
+        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, normalize, vectors, ownerDone, onDevice: true);
+        return _runner.PooledWork(prepared.Select(p => p.Encoding).ToArray(), Heads.Pooling.ToTokenPooling(Pooling),
+            windows.NormalizedWhilePooled && normalize.Length > 0, (index, vector) => windows.Combine(index, vector),
+            Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
+    }
+
+    /// <summary>
+    /// Owners' vectors from their windows' pooled vectors: an owner's only window is its vector; several windows of
+    /// one long input are averaged unnormalized and normalized after the last. A finished owner is announced at once.
+    /// </summary>
+    private sealed class WindowCombiner
+    {
+        private readonly IKernels _kernels;
+        private readonly int _h;
+        private readonly List<PreparedInput> _prepared;
+        private readonly bool[] _normalize;
+        private readonly float[][] _vectors;
+        private readonly Action<int>? _ownerDone;
+        private readonly int[] _windows;
+        private readonly int[] _pending;
+
+        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone, bool onDevice)
+        {
+            (_kernels, _h, _prepared, _normalize, _vectors, _ownerDone) = (kernels, h, prepared, normalize, vectors, ownerDone);
+            _windows = new int[normalize.Length];
+            foreach (var input in prepared) _windows[input.Owner]++;
+            _pending = (int[])_windows.Clone();
+            NormalizedWhilePooled = onDevice
+                ? normalize.All(n => n) && _windows.All(w => w == 1) // the device normalizes a whole run or none of it
+                : true; // the CPU normalizes each single-window owner while pooling
         }
 
-        if (onDevice)
-            _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(index, vector),
-                Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
-        else
-            _runner.Run(encodings, (index, ids, hidden) =>
-            {
-                var input = prepared[index];
-                int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
-                Span<float> pooled = stackalloc float[h];
-                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[input.Owner] == 1 && normalize[input.Owner], pooled);
-                Combine(index, pooled);
-            });
-        return vectors;
+        /// <summary>Whether single-window owners come already normalized where they should be.</summary>
+        public bool NormalizedWhilePooled { get; }
+
+        /// <summary>The windows of one owner.</summary>
+        public int Windows(int owner) => _windows[owner];
+
+        /// <summary>Takes the pooled vector of prepared input <paramref name="index"/>.</summary>
+        public void Combine(int index, ReadOnlySpan<float> pooled)
+        {
+            int owner = _prepared[index].Owner, h = _h;
+            var vector = _vectors[owner] ??= new float[h];
+            if (_windows[owner] == 1) pooled.CopyTo(vector);
+            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / _windows[owner];
+            if (--_pending[owner] > 0) return;
+            if (_normalize[owner] && (_windows[owner] > 1 || !NormalizedWhilePooled))
+                _kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
+            _ownerDone?.Invoke(owner);
+        }
     }
 }

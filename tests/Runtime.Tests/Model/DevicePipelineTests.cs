@@ -52,6 +52,46 @@ public class DevicePipelineTests
         }
     }
 
+    [Fact]
+    public void ChunksTokenizedAheadFlowThroughOnePipelineWithoutADrain()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"),
+            new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2 });
+        // 19 texts in chunks of 4 batches of 2: 8 + 8 + 3 texts, 4 + 4 + 2 batches.
+        string[] words = ["hello", "world", "embedding", "models", "run", "on", "devices", "quickly", "today"];
+        var texts = Enumerable.Range(0, 19).Select(i => string.Join(' ', Enumerable.Range(0, 1 + (i * 5) % 7).Select(w => words[(i + w) % words.Length]))).ToArray();
+
+        var vectors = model.Embed(texts);
+        Assert.Equal(10, StagedBatches(device));
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+        // In order, each its own: the fake device's mean is the mean of the text's ids; the same as one unchunked pass.
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        var onePass = model.Embed([prepared])[0];
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.All(vectors[i], value => Assert.Equal(prepared.Inputs[i].Encoding.Ids.Average(), value, 1e-3));
+            Assert.Equal(onePass[i], vectors[i]);
+        }
+
+        // BGE-M3's three heads over 9 texts: chunks of 8 + 1, batches 4 + 1, no drain between them either.
+        var m3Device = new FakeDevice(2);
+        using var m3 = BgeM3Model.Load(Fixtures.Model("xlmr-tiny-m3"), new EmbeddingOptions { Device = m3Device, BatchSize = 2 });
+        var results = m3.Encode(texts[..9]);
+        Assert.Equal(5, StagedBatches(m3Device));
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(m3Device);
+        for (int i = 0; i < 9; i++)
+            Assert.Equal(m3.Tokenizer.Encode(texts[i], maxLength: m3.MaxLength).Ids.Length - 1, results[i].ColBert.Length);
+    }
+
+    private static int StagedBatches(FakeDevice device) => device.Log.Count(entry => entry.StartsWith("stage "));
+
+    private static void AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(FakeDevice device)
+    {
+        for (int n = 0; n + 1 < StagedBatches(device); n++)
+            Assert.True(device.Log.IndexOf($"stage {n + 1}") < device.Log.IndexOf($"wait {n}"), $"batch {n}: {string.Join(", ", device.Log)}");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
