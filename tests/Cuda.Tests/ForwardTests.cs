@@ -72,9 +72,11 @@ public class ForwardTests
         var device = Simulator.Device;
         using var gpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1 });
         using var cpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
-        long before = device.Transfers.DeviceToHostBytes;
+        long before = device.Transfers.DeviceToHostBytes, copiesBefore = device.Transfers.DeviceToHostCopies;
         var actual = gpu.Encode(texts);
         long copied = device.Transfers.DeviceToHostBytes - before;
+        // One batch, three heads, one copy each: ColBERT's rows after CLS come out of its GEMM packed.
+        Assert.Equal(3, device.Transfers.DeviceToHostCopies - copiesBefore);
         var expected = cpu.Encode(texts);
         long needed = 0;
         for (int i = 0; i < texts.Length; i++)

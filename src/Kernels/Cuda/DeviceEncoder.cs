@@ -132,6 +132,7 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         int h = _config.Hidden, count = _batch.Count;
         var source = _hidden!.View.BaseView;
         int rows = _batch.Tokens;
+        bool afterFirst = head.Spec.Input == HeadInput.TokensAfterFirst;
         if (head.Pools)
         {
             var pooling = head.Spec.Input == HeadInput.MeanOfTokens ? TokenPooling.Mean : TokenPooling.First;
@@ -143,16 +144,23 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         {
             var layer = head.Layers[i];
             var target = (i % 2 == 0 ? _headA : _headB)!.View.BaseView;
-            _kernels.Linear(source, rows, layer, target, head.Spec.Layers[i].Activation);
+            var activation = head.Spec.Layers[i].Activation;
+            if (afterFirst && i == 0)
+            {
+                // ColBERT: the first layer reads only the rows after each sequence's first, so its output is packed already.
+                _kernels.LinearAfterFirst(source, _batch, layer, target, activation);
+                rows -= count;
+            }
+            else _kernels.Linear(source, rows, layer, target, activation);
             source = target;
         }
         int width = head.OutFeatures;
-        if (head.Spec.Input != HeadInput.TokensAfterFirst)
+        if (!afterFirst || head.Layers.Length > 0)
         {
-            output.CopyFrom(stream, source.SubView(0, (long)rows * width), 0);
+            if (rows > 0) output.CopyFrom(stream, source.SubView(0, (long)rows * width), 0);
             return;
         }
-        // ColBERT: the rows after each sequence's first, packed back to back on the host.
+        // The hidden rows after each sequence's first, without a layer to pack them: one copy per sequence.
         for (int s = 0; s < count; s++)
         {
             int first = offsets[s] + 1, length = offsets[s + 1] - first;

@@ -44,22 +44,33 @@ public sealed class DeviceKernels
     public int GemmTile => _set.GemmTile;
 
     /// <summary>y[rows, out] = act(x[rows, in] · Wᵀ + b).</summary>
-    public void Linear(ArrayView<float> x, int rows, DeviceLinear weights, ArrayView<float> y, Activation activation)
+    public void Linear(ArrayView<float> x, int rows, DeviceLinear weights, ArrayView<float> y, Activation activation) =>
+        Linear(x, new GemmShape(rows, weights.OutFeatures, weights.InFeatures, (int)activation), _set.NoOffsets, weights, y);
+
+    /// <summary>
+    /// The same over every row of the batch's sequences but each one's first (ColBERT leaves out CLS), in one launch:
+    /// y gets batch.Tokens − batch.Count rows, packed in sequence order.
+    /// </summary>
+    public void LinearAfterFirst(ArrayView<float> x, DeviceBatch batch, DeviceLinear weights, ArrayView<float> y, Activation activation) =>
+        Linear(x, new GemmShape(batch.Tokens - batch.Count, weights.OutFeatures, weights.InFeatures, (int)activation, batch.Count),
+            batch.Offsets, weights, y);
+
+    private void Linear(ArrayView<float> x, GemmShape shape, ArrayView<int> offsets, DeviceLinear weights, ArrayView<float> y)
     {
-        var shape = new GemmShape(rows, weights.OutFeatures, weights.InFeatures, (int)activation);
-        var config = new KernelConfig(new Index2D((shape.Out + GemmTile - 1) / GemmTile, (rows + GemmTile - 1) / GemmTile),
+        if (shape.Rows == 0) return;
+        var config = new KernelConfig(new Index2D((shape.Out + GemmTile - 1) / GemmTile, (shape.Rows + GemmTile - 1) / GemmTile),
             new Index2D(GemmTile / 4 * (GemmTile / 4), 1));
         int hasBias = weights.HasBias ? 1 : 0;
         switch (weights.Format)
         {
             case null:
-                _set.LinearF32(_stream, config, x, weights.Floats, weights.Bias, hasBias, y, shape);
+                _set.LinearF32(_stream, config, x, weights.Floats, weights.Bias, hasBias, offsets, y, shape);
                 break;
             case HalfFormat.Float16:
-                _set.LinearF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, y, shape);
+                _set.LinearF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, offsets, y, shape);
                 break;
             default:
-                _set.LinearBF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, y, shape);
+                _set.LinearBF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, offsets, y, shape);
                 break;
         }
     }

@@ -22,7 +22,7 @@ internal sealed class KernelSet
     private Embedding<ushort>? _embeddingF16, _embeddingBF16;
 
     public delegate void Linear<T>(AcceleratorStream stream, KernelConfig config, ArrayView<float> x, ArrayView<T> weight,
-        ArrayView<float> bias, int hasBias, ArrayView<float> y, GemmShape shape) where T : unmanaged;
+        ArrayView<float> bias, int hasBias, ArrayView<int> offsets, ArrayView<float> y, GemmShape shape) where T : unmanaged;
 
     public delegate void Embedding<T>(AcceleratorStream stream, KernelConfig config, ArrayView<int> ids, ArrayView<int> positions,
         ArrayView<int> typeIds, ArrayView<T> word, ArrayView<float> position, ArrayView<float> tokenType, ArrayView<float> gamma,
@@ -44,6 +44,8 @@ internal sealed class KernelSet
         MaxHeadDim = attentionTile.MaxHeadDim;
         AttentionThreads = attentionTile.Warps * accelerator.WarpSize;
         GemmTile = _simulator ? default(GemmTile16).Size : default(GemmTile64).Size;
+        // Freed with the accelerator, like every buffer on it.
+        NoOffsets = accelerator.Allocate1D<int>(4).View;
     }
 
     public Accelerator Accelerator => _accelerator;
@@ -57,6 +59,9 @@ internal sealed class KernelSet
     public int MaxHeadDim { get; }
     public int AttentionThreads { get; }
     public int GemmTile { get; }
+
+    /// <summary>The offsets a GEMM over plain rows is given (never read; the CPU simulator cannot view an empty buffer).</summary>
+    public ArrayView<int> NoOffsets { get; }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape> AddLayerNorm { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape> Attention { get; }
@@ -83,8 +88,8 @@ internal sealed class KernelSet
         where TReader : struct, IElementReader<T>
     {
         var launch = _simulator
-            ? _accelerator.LoadKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile16, T, TReader>)
-            : _accelerator.LoadKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile64, T, TReader>);
+            ? _accelerator.LoadKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<int>, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile16, T, TReader>)
+            : _accelerator.LoadKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<int>, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile64, T, TReader>);
         return new Linear<T>(launch);
     }
 
