@@ -121,9 +121,10 @@ internal sealed class EncoderRunner
     public void RunHeads(IEnumerable<DeviceWork> works)
     {
         var pipeline = _pipeline ?? throw NotOnDevice();
+        // Buffers alternate between works with batches: an empty one must not take the set the work before still reads.
         lock (_lock)
-            pipeline.Run(works.Select((work, i) => Sort(work, _sortBuffers[i % 2])), _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens),
-                CheckFinite);
+            pipeline.Run(works.Where(work => work.Encodings.Count > 0).Select((work, i) => Sort(work, _sortBuffers[i % 2])), _batchSize,
+                Math.Max(TokenBudget, _encoder.Config.MaxTokens), CheckFinite);
     }
 
     private SortedWork Sort(DeviceWork work, SortBuffers buffers)

@@ -84,6 +84,25 @@ public class DevicePipelineTests
             Assert.Equal(m3.Tokenizer.Encode(texts[i], maxLength: m3.MaxLength).Ids.Length - 1, results[i].ColBert.Length);
     }
 
+    [Fact]
+    public void WorksFlowingThroughOneRunKeepTheirOwnInputsAcrossAnEmptyOne()
+    {
+        var device = new FakeDevice(2);
+        using var loaded = LoadedEncoder.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { Device = device });
+        var runner = new EncoderRunner(loaded.Encoder, batchSize: 2, "bert-tiny-uncased");
+        var cls = runner.LoadHead(new DeviceHeadSpec(HeadInput.FirstToken, []));
+        // The first work's last batch still runs when the third (no longer, so the buffers do not grow) is sorted: not into the buffers it reads.
+        TokenEncoding[] Inputs(int first, params int[] lengths) =>
+            lengths.Select((length, i) => new TokenEncoding([first + i, .. Enumerable.Repeat(7, length - 1)], new int[length])).ToArray();
+        var works = new[] { Inputs(100, 3, 1, 5, 2), Inputs(200), Inputs(300, 2, 1, 6, 4) };
+        var seen = new List<(int Work, int Index, float First)>();
+        runner.RunHeads(works.Select((inputs, w) => new DeviceWork(inputs, [cls], (index, _, outputs) => seen.Add((w, index, outputs[0][0])))));
+        Assert.Equal(8, seen.Count);
+        Assert.All(seen, entry => Assert.Equal(100 * (entry.Work + 1) + entry.Index, entry.First));
+        Assert.Equal([0, 0, 0, 0, 2, 2, 2, 2], seen.Select(entry => entry.Work)); // works in order
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+    }
+
     private static int StagedBatches(FakeDevice device) => device.Log.Count(entry => entry.StartsWith("stage "));
 
     private static void AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(FakeDevice device)
