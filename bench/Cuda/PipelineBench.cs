@@ -103,7 +103,7 @@ internal static class PipelineBench
     }
 
     /// <summary>Random ids, lengths spread over 2..maxLength (a realistic mix, so batches differ in shape).</summary>
-    private static TokenEncoding[] MixedInputs(int vocabulary, int count, int maxLength, int seed)
+    internal static TokenEncoding[] MixedInputs(int vocabulary, int count, int maxLength, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ =>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EmbedRt.Kernels.Cuda;
-using EmbedRt.Tokenization;
 using ILGPU.Runtime.Cuda;
 
 namespace EmbedRt.Bench.Cuda;
@@ -23,8 +22,8 @@ internal static class ShareBench
         using var __ = b;
         long afterSecond = FreeBytes(device);
         int count = simulator ? 4 : 8 * batch, longest = simulator ? 8 : length;
-        var inputsA = Inputs(a.Tokenizer.VocabularySize, count, longest, seed: 1);
-        var inputsB = Inputs(b.Tokenizer.VocabularySize, count, longest, seed: 2);
+        var inputsA = PipelineBench.MixedInputs(a.Tokenizer.VocabularySize, count, longest, seed: 1);
+        var inputsB = PipelineBench.MixedInputs(b.Tokenizer.VocabularySize, count, longest, seed: 2);
         var aloneA = a.Embed(inputsA); // also the warm-up (16-bit kernels compile on first use)
         var aloneB = b.Embed(inputsB);
         var (_, sequential) = Timed(() => (a.Embed(inputsA), b.Embed(inputsB)));
@@ -46,17 +45,6 @@ internal static class ShareBench
     /// <summary>Free device memory in bytes (CUDA), or -1 on the simulator.</summary>
     private static long FreeBytes(GpuDevice device) =>
         device.Shared.Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : -1;
-
-    private static TokenEncoding[] Inputs(int vocabulary, int count, int maxLength, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var ids = new int[random.Next(2, maxLength + 1)];
-            for (int t = 0; t < ids.Length; t++) ids[t] = random.Next(5, vocabulary);
-            return new TokenEncoding(ids, new int[ids.Length]);
-        }).ToArray();
-    }
 
     private static bool Same(float[][] x, float[][] y) => x.Zip(y).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second));
 
