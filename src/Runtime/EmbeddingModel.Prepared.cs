@@ -85,70 +85,107 @@ public sealed partial class EmbeddingModel
     /// </summary>
     private void Pool(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
+        if (_loaded.Encoder.OnDevice)
+        {
+            _runner.RunHeads(PoolOnDevice(prepared, chunked, normalize, vectors, ownerDone));
+            return;
+        }
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var windows = new int[normalize.Length];
-        foreach (var input in prepared) windows[input.Owner]++;
-        foreach (var input in chunked) windows[input.Owner] += input.Windows;
-        var pending = (int[])windows.Clone();
-        // On a device every window is pooled there (a mean skipping its prompt tokens too), so only vectors come back.
-        bool onDevice = _loaded.Encoder.OnDevice;
-        bool normalizedWhilePooled = onDevice
-            ? normalize.All(n => n) && windows.All(w => w == 1) // the device normalizes a whole run or none of it
-            : true; // the CPU normalizes each single-window owner while pooling
-
-        // An owner's only window is its vector; several windows of one long input are averaged unnormalized and
-        // normalized after the last. A finished owner is announced at once.
-        void Combine(int owner, ReadOnlySpan<float> pooled)
-        {
-            var vector = vectors[owner] ??= new float[h];
-            if (windows[owner] == 1) pooled.CopyTo(vector);
-            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / windows[owner];
-            if (--pending[owner] > 0) return;
-            if (normalize[owner] && (windows[owner] > 1 || !normalizedWhilePooled))
-                kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
-            ownerDone?.Invoke(owner);
-        }
-
+        var windows = new WindowCombiner(kernels, h, prepared, chunked, normalize, vectors, ownerDone, onDevice: false);
         // Runs encoder inputs (per input: its owner, and the leading tokens a mean leaves out) and combines their vectors.
-        void Run(IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens)
+        void Run(IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int> promptTokens) =>
+            _runner.Run(encodings, (index, ids, hidden) =>
+            {
+                int owner = ownerOf(index);
+                int skip = Pooling == PoolingMode.Mean ? Math.Min(promptTokens(index), ids.Length - 1) : 0;
+                Span<float> pooled = stackalloc float[h];
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.Windows(owner) == 1 && normalize[owner], pooled);
+                windows.Combine(owner, pooled);
+            });
+
+        Run(prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner, index => prepared[index].PromptTokens);
+        foreach (var input in chunked)
+            foreach (var (group, first) in WindowGroups(input))
+                Run(group, _ => input.Owner, index => first + index == 0 ? input.PromptTokens : 0);
+    }
+
+    /// <summary>
+    /// The device work of <see cref="Pool"/>: every window pooled on the device (a mean skipping its prompt tokens
+    /// too), so only vectors come back, and combined here. Read lazily: a long input's windows are tokenized as the
+    /// pipeline asks for them.
+    /// </summary>
+    private IEnumerable<DeviceWork> PoolOnDevice(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors,
+        Action<int>? ownerDone)
+    {
+        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, chunked, normalize, vectors, ownerDone, onDevice: true);
+        var pooling = Heads.Pooling.ToTokenPooling(Pooling);
+        bool normalizeThere = windows.NormalizedWhilePooled && normalize.Length > 0, mean = Pooling == PoolingMode.Mean;
+        yield return _runner.PooledWork(prepared.Select(p => p.Encoding).ToArray(), pooling, normalizeThere,
+            (index, vector) => windows.Combine(prepared[index].Owner, vector),
+            mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
+        foreach (var input in chunked)
+            foreach (var (group, first) in WindowGroups(input))
+                yield return _runner.PooledWork(group, pooling, normalizeThere, (_, vector) => windows.Combine(input.Owner, vector),
+                    mean && first == 0 && input.PromptTokens > 0 ? index => index == 0 ? input.PromptTokens : 0 : null);
+    }
+
+    /// <summary>A chunked input's windows, tokenized a few batches at a time, each group with the number of its first window.</summary>
+    private IEnumerable<(TokenEncoding[] Windows, int First)> WindowGroups(ChunkedInput input)
+    {
+        int first = 0;
+        foreach (var group in input.Encode().Chunk(_tokenizeAhead))
         {
-            if (Pooling != PoolingMode.Mean) promptTokens = null;
-            if (onDevice)
-                _runner.RunPooled(encodings, pooling, normalizedWhilePooled && normalize.Length > 0, (index, vector) => Combine(ownerOf(index), vector),
-                    promptTokens);
-            else
-                _runner.Run(encodings, (index, ids, hidden) =>
-                {
-                    int owner = ownerOf(index);
-                    int skip = promptTokens is null ? 0 : Math.Min(promptTokens(index), ids.Length - 1);
-                    Span<float> pooled = stackalloc float[h];
-                    kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows[owner] == 1 && normalize[owner], pooled);
-                    Combine(owner, pooled);
-                });
+            yield return (group, first);
+            first += group.Length;
+        }
+    }
+
+    /// <summary>
+    /// Owners' vectors from their windows' pooled vectors: an owner's only window is its vector; several windows of
+    /// one long input are averaged unnormalized and normalized after the last. A finished owner is announced at once.
+    /// </summary>
+    private sealed class WindowCombiner
+    {
+        private readonly IKernels _kernels;
+        private readonly int _h;
+        private readonly bool[] _normalize;
+        private readonly float[][] _vectors;
+        private readonly Action<int>? _ownerDone;
+        private readonly int[] _windows;
+        private readonly int[] _pending;
+
+        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors,
+            Action<int>? ownerDone, bool onDevice)
+        {
+            (_kernels, _h, _normalize, _vectors, _ownerDone) = (kernels, h, normalize, vectors, ownerDone);
+            _windows = new int[normalize.Length];
+            foreach (var input in prepared) _windows[input.Owner]++;
+            foreach (var input in chunked) _windows[input.Owner] += input.Windows;
+            _pending = (int[])_windows.Clone();
+            NormalizedWhilePooled = onDevice
+                ? normalize.All(n => n) && _windows.All(w => w == 1) // the device normalizes a whole run or none of it
+                : true; // the CPU normalizes each single-window owner while pooling
         }
 
-        Run(prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner,
-            prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
-        var group = new List<TokenEncoding>(_tokenizeAhead);
-        foreach (var input in chunked)
+        /// <summary>Whether single-window owners come already normalized where they should be.</summary>
+        public bool NormalizedWhilePooled { get; }
+
+        /// <summary>The windows of one owner.</summary>
+        public int Windows(int owner) => _windows[owner];
+
+        /// <summary>Takes the pooled vector of one of <paramref name="owner"/>'s windows.</summary>
+        public void Combine(int owner, ReadOnlySpan<float> pooled)
         {
-            int first = 0; // window number of group[0]
-            void RunGroup()
-            {
-                int start = first;
-                Run(group, _ => input.Owner, input.PromptTokens > 0 ? index => start + index == 0 ? input.PromptTokens : 0 : null);
-                first += group.Count;
-                group.Clear();
-            }
-            input.StreamWindows(window =>
-            {
-                _runner.Validate(window, input.Owner);
-                group.Add(window);
-                if (group.Count == _tokenizeAhead) RunGroup();
-            });
-            if (group.Count > 0) RunGroup();
+            int h = _h;
+            var vector = _vectors[owner] ??= new float[h];
+            if (_windows[owner] == 1) pooled.CopyTo(vector);
+            else for (int c = 0; c < h; c++) vector[c] += pooled[c] / _windows[owner];
+            if (--_pending[owner] > 0) return;
+            if (_normalize[owner] && (_windows[owner] > 1 || !NormalizedWhilePooled))
+                _kernels.Pool(vector, 1, h, TokenPooling.First, normalize: true, vector);
+            _ownerDone?.Invoke(owner);
         }
     }
 }
