@@ -44,7 +44,9 @@ public sealed partial class EmbeddingModel
     /// <see cref="Embed(IReadOnlyList{PreparedTexts})"/> that also hands each group's vectors to
     /// <paramref name="onGroupEmbedded"/> (group index, vectors) as soon as the forward passes holding its inputs are
     /// done, on the calling thread: a server can answer a request before the rest of a large merged batch has run.
+    /// The callback runs inside the forward loop: it must not call this model (that throws InvalidOperationException).
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a callback of a running call on this model.</exception>
     public float[][][] Embed(IReadOnlyList<PreparedTexts> groups, Action<int, float[][]>? onGroupEmbedded)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));

@@ -38,6 +38,9 @@ public class CliExitCodeTests
     [InlineData("--shard", "2/2")]
     [InlineData("--shard", "x")]
     [InlineData("--truncation-direction", "up")]
+    [InlineData("--max-length", "1")]
+    [InlineData("--max-length", "99999")]
+    [InlineData("--max-length", "2", "--long-inputs", "chunk-mean")]
     public void ArgumentErrorsExit4WithOneLineAndNoUsage(params string[] arguments)
     {
         var result = CliProcess.Run("\"x\"\n", ["embed", "--model", Bert, .. arguments]);
@@ -110,5 +113,6 @@ public class CliExitCodeTests
         Assert.StartsWith("embedrt: ", result.Stderr);
         Assert.Contains(expected, result.Stderr);
         Assert.DoesNotContain("Usage", result.Stdout);
+        Assert.DoesNotContain("(Parameter '", result.Stderr);
     }
 }

@@ -33,7 +33,7 @@ internal static class CommandRunner
                 ModelFormatException => (BadModel, e.Message),
                 InputException => (BadInput, e.Message),
                 OutputException => (OutputFailed, e.Message),
-                ArgumentException => (BadArgument, e.Message),
+                ArgumentException argument => (BadArgument, ArgumentMessage(argument)),
                 IOException or UnauthorizedAccessException => (BadModel, e.Message),
                 _ => (InternalError, $"internal error: {e.GetType().Name}: {e.Message}"),
             };
@@ -41,6 +41,25 @@ internal static class CommandRunner
             if (result.GetValue(common.Verbose)) Console.Error.WriteLine(e);
             return code;
         }
+    }
+
+    /// <summary>
+    /// An argument error in command-line terms: .NET's " (Parameter 'x') Actual value was v." tail names a library
+    /// parameter, which means nothing here, so it goes; a library option the command line sets is named as its option.
+    /// </summary>
+    private static string ArgumentMessage(ArgumentException e)
+    {
+        string message = e.Message;
+        int tail = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (tail >= 0) message = message[..tail];
+        string? option = e.ParamName switch
+        {
+            nameof(EmbeddingOptions.MaxLength) => "--max-length",
+            nameof(EmbeddingOptions.Device) => "--device",
+            nameof(EmbeddingOptions.Precision) => "--precision",
+            _ => null,
+        };
+        return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
     }
 
     /// <summary>The one stderr line of a failed run.</summary>

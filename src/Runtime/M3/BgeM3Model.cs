@@ -95,6 +95,7 @@ public sealed class BgeM3Model : IDisposable
     /// <summary>
     /// <see cref="Encode(IReadOnlyList{TokenEncoding})"/> that also hands each input's result to
     /// <paramref name="onEncoded"/> (input index, result) as soon as its forward pass is done, on the calling thread.
+    /// The callback runs inside the forward loop: it must not call this model (that throws InvalidOperationException).
     /// </summary>
     public M3Embedding[] Encode(IReadOnlyList<TokenEncoding> encodings, Action<int, M3Embedding>? onEncoded)
     {

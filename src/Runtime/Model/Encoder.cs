@@ -31,9 +31,17 @@ internal sealed class Encoder : IDisposable
         {
             // The device kernels compute in float32 (16-bit weights widened there); quantized compute is CPU-only.
             if (compute != ComputePrecision.Float32)
-                throw new ArgumentException($"precision {compute} runs on the CPU kernels only, not on a device");
+                throw new ArgumentException($"precision {compute} runs on the CPU kernels only, not on a device", nameof(EmbeddingOptions.Precision));
             WeightPrefix = EncoderWeights.FindPrefix(checkpoint);
-            _device = device.Load(config, checkpoint, WeightPrefix);
+            try
+            {
+                _device = device.Load(config, checkpoint, WeightPrefix);
+            }
+            catch (NotSupportedException e)
+            {
+                // A shape the device's kernels lack (a head size, ...): the option does not fit this model.
+                throw new ArgumentException($"{device.Name} cannot run this model: {e.Message}", nameof(EmbeddingOptions.Device), e);
+            }
         }
     }
 

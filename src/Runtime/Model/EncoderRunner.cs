@@ -121,6 +121,7 @@ internal sealed class EncoderRunner
     public void RunHeads(IEnumerable<DeviceWork> works)
     {
         var pipeline = _pipeline ?? throw NotOnDevice();
+        RefuseReentry();
         // Buffers alternate between works with batches: an empty one must not take the set the work before still reads.
         lock (_lock)
             pipeline.Run(works.Where(work => work.Encodings.Count > 0).Select((work, i) => Sort(work, _sortBuffers[i % 2])), _batchSize,
@@ -135,6 +136,18 @@ internal sealed class EncoderRunner
     }
 
     private static InvalidOperationException NotOnDevice() => new("the encoder runs on the CPU, not on a device");
+
+    /// <summary>
+    /// A per-group / per-input callback runs inside the batch walk (the lock is re-entrant): a call back into the
+    /// same model from there would overwrite the packed batch, workspace and order of the call it came from, and
+    /// that call would return wrong vectors. Refused instead.
+    /// </summary>
+    private void RefuseReentry()
+    {
+        if (_lock.IsHeldByCurrentThread)
+            throw new InvalidOperationException(
+                "a callback of a running call used the same model; collect what it needs and call the model after the running call returns");
+    }
 
     /// <summary>A layerless head (the hidden state, or a pooled vector), uploaded once per kind.</summary>
     private IDeviceHead PoolingHead(HeadInput input, bool normalize)
@@ -155,6 +168,7 @@ internal sealed class EncoderRunner
     {
         int count = encodings.Count;
         int budget = Math.Max(TokenBudget, _encoder.Config.MaxTokens);
+        RefuseReentry();
         lock (_lock)
         {
             var order = SortByLength(encodings, _sortBuffers[0], out var lengths);
@@ -251,6 +265,7 @@ internal sealed class EncoderRunner
     public int Validate(TokenEncoding encoding, int index)
     {
         var config = _encoder.Config;
+        if (encoding?.Ids is null || encoding.TypeIds is null) throw new ArgumentNullException(nameof(encoding), $"input {index} is null");
         if (encoding.Ids.Length == 0) throw new ArgumentException($"input {index} has no tokens");
         if (encoding.TypeIds.Length != encoding.Ids.Length)
             throw new ArgumentException($"input {index} has {encoding.Ids.Length} ids but {encoding.TypeIds.Length} type ids");

@@ -32,8 +32,36 @@ internal sealed record PreparedInputs(List<PreparedInput> Whole, List<ChunkedInp
 /// (truncate at either end, refuse, or split into windows that are averaged afterwards). Lower-cases first when
 /// sentence_bert_config.json says do_lower_case, as sentence-transformers' Transformer module does.
 /// </summary>
-internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
+internal sealed class InputPreparer
 {
+    private readonly ITextTokenizer _tokenizer;
+    private readonly int _maxLength;
+    private readonly LongInputPolicy _policy;
+    private readonly TruncationDirection _direction;
+    private readonly bool _lowerCase;
+    // The single-text template's special tokens, repeated in every chunk-mean window.
+    private readonly int _specials;
+
+    /// <exception cref="ArgumentOutOfRangeException">Chunk-mean windows of <paramref name="maxLength"/> tokens would hold no text.</exception>
+    public InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
+    {
+        _tokenizer = tokenizer;
+        _maxLength = maxLength;
+        _policy = policy;
+        _direction = direction;
+        _lowerCase = lowerCase;
+        _specials = tokenizer.SpecialTokenCount(pair: false);
+        CheckWindowRoom(policy);
+    }
+
+    /// <summary>A window must hold at least one text token besides the special tokens, or splitting never ends.</summary>
+    private void CheckWindowRoom(LongInputPolicy effective)
+    {
+        if (effective == LongInputPolicy.ChunkMean && _maxLength <= _specials)
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingOptions.MaxLength), _maxLength,
+                $"max length {_maxLength} leaves no room for text in chunk-mean windows: the tokenizer adds {_specials} special tokens to each");
+    }
+
     /// <summary>
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
@@ -41,25 +69,27 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     public PreparedInputs Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
         LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
     {
-        var effective = policyOverride ?? policy;
-        var cut = directionOverride ?? direction;
+        var effective = policyOverride ?? _policy;
+        CheckWindowRoom(effective);
+        var cut = directionOverride ?? _direction;
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
-        int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
+        int promptTokens = excludePrompt && prompt.Length > 0 ? _tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
         var chunked = new List<ChunkedInput>();
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
+            if (text is null) throw new ArgumentNullException(nameof(inputs), $"input {i} is null");
             text = prompt + text;
-            if (lowerCase)
+            if (_lowerCase)
             {
                 text = text.ToLowerInvariant();
                 pair = pair?.ToLowerInvariant();
             }
             // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
             // never tokenized whole here.
-            var encoding = tokenizer.Encode(text, pair, maxLength + 1);
-            if (encoding.Ids.Length <= maxLength)
+            var encoding = _tokenizer.Encode(text, pair, _maxLength + 1);
+            if (encoding.Ids.Length <= _maxLength)
             {
                 prepared.Add(new PreparedInput(i, encoding, promptTokens));
                 continue;
@@ -67,13 +97,13 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
             switch (effective)
             {
                 case LongInputPolicy.Truncate:
-                    prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength, cut), promptTokens, Truncated: true));
+                    prepared.Add(new PreparedInput(i, _tokenizer.Encode(text, pair, _maxLength, cut), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
-                    throw new InputTooLongException(i, maxLength, $"input {i} has more than the limit of {maxLength} tokens");
+                    throw new InputTooLongException(i, _maxLength, $"input {i} has more than the limit of {_maxLength} tokens");
                 default:
                     if (pair is not null)
-                        throw new InputTooLongException(i, maxLength, $"input {i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
+                        throw new InputTooLongException(i, _maxLength, $"input {i} is a pair of more than the limit of {_maxLength} tokens; pairs cannot be chunked");
                     chunked.Add(Chunk(i, text, promptTokens));
                     break;
             }
@@ -82,14 +112,14 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     }
 
     /// <summary>
-    /// A long text's windows [first, part…, last] of at most the max length, counted now (tokenizing as it goes,
-    /// keeping nothing) and tokenized again when they run.
+    /// A long text's windows [specials, part…, specials] of at most the max length, counted now (tokenizing as it
+    /// goes, keeping nothing) and tokenized again when they run.
     /// </summary>
     private ChunkedInput Chunk(int owner, string text, int promptTokens)
     {
-        var windowed = tokenizer as IWindowedTokenizer
-            ?? throw new NotSupportedException($"the chunk-mean policy needs EmbedRt's own tokenizer, not {tokenizer.GetType().Name}");
-        var (windows, tokens) = windowed.CountWindows(text, maxLength);
-        return new ChunkedInput(owner, promptTokens, windows, tokens, () => windowed.EncodeWindows(text, maxLength));
+        var windowed = _tokenizer as IWindowedTokenizer
+            ?? throw new NotSupportedException($"the chunk-mean policy needs EmbedRt's own tokenizer, not {_tokenizer.GetType().Name}");
+        var (windows, tokens) = windowed.CountWindows(text, _maxLength);
+        return new ChunkedInput(owner, promptTokens, windows, tokens, () => windowed.EncodeWindows(text, _maxLength));
     }
 }

@@ -71,16 +71,23 @@ internal sealed class LoadedEncoder : IDisposable
     }
 
     /// <summary>The input length limit: the requested one (checked against the model), else the folder's, capped by the position table.</summary>
-    public int ResolveMaxLength(int? requested)
+    /// <exception cref="ModelFormatException">The position table cannot hold even the special tokens of one input.</exception>
+    public int ResolveMaxLength(int? requested, bool pairs = false)
     {
+        // An input needs room for its special tokens (and two at least, as every window and truncation assumes);
+        // a model that only ever reads pairs (a cross-encoder) needs room for the pair's.
+        int floor = Math.Max(2, Tokenizer.SpecialTokenCount(pairs));
+        if (Config.MaxTokens < floor)
+            throw new ModelFormatException(Path.Combine(Directory, ModelConfig.FileName),
+                $"max_position_embeddings {Config.MaxPositionEmbeddings} leaves {Config.MaxTokens} token position(s); an input needs at least {floor}");
         if (requested is { } value)
         {
-            if (value < 2 || value > Config.MaxTokens)
-                throw new ArgumentOutOfRangeException(nameof(requested), $"max length {value} is outside 2..{Config.MaxTokens} for this model");
+            if (value < floor || value > Config.MaxTokens)
+                throw new ArgumentOutOfRangeException(nameof(EmbeddingOptions.MaxLength), value, $"max length {value} is outside {floor}..{Config.MaxTokens} for this model");
             return value;
         }
         long limit = SentenceTransformers?.MaxSeqLength ?? TokenizerConfig.ModelMaxLength ?? Config.MaxTokens;
-        return (int)Math.Clamp(limit, 2, Config.MaxTokens);
+        return (int)Math.Clamp(limit, floor, Config.MaxTokens);
     }
 
     /// <summary>Hold for every call that runs the encoder or reads weights: Dispose waits for it to be returned before unmapping.</summary>

@@ -23,10 +23,10 @@ public sealed class CrossEncoder : IDisposable
         _runner = new EncoderRunner(loaded.Encoder, options.BatchSize, loaded.Directory);
         _head = head;
         _tokenizeAhead = TokenizeAhead.BatchesPerChunk * options.BatchSize;
+        MaxLength = loaded.ResolveMaxLength(options.MaxLength, pairs: true);
+        TruncationDirection = options.TruncationDirection;
         // On a device the whole head runs there: one logit per pair crosses the bus, not the hidden state.
         if (_runner.OnDevice) _deviceHead = _runner.LoadHead(head.DeviceSpec);
-        MaxLength = loaded.ResolveMaxLength(options.MaxLength);
-        TruncationDirection = options.TruncationDirection;
     }
 
     /// <summary>Which end of each text of a pair truncation cuts (<see cref="EmbeddingOptions.TruncationDirection"/>).</summary>
@@ -83,6 +83,7 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>
     /// <see cref="Logits(IReadOnlyList{TokenEncoding})"/> that also hands each pair's logit to <paramref name="onLogit"/>
     /// (input index, logit) as soon as its forward pass is done, on the calling thread.
+    /// The callback runs inside the forward loop: it must not call this model (that throws InvalidOperationException).
     /// </summary>
     public float[] Logits(IReadOnlyList<TokenEncoding> encodings, Action<int, float>? onLogit)
     {

@@ -94,33 +94,46 @@ internal abstract class ServedModel : IDisposable
     /// <summary>
     /// Tokenizes the inputs in chunks of --max-client-batch-size (each a queue job, so other clients' requests
     /// interleave with a split client batch), queues each chunk as soon as it is ready, and gathers the outputs.
+    /// If the request fails on the way (a later chunk is refused, an earlier one fails), its chunks still waiting
+    /// leave the queue: the request is answered and its admission released, so nothing of it may run on unseen.
     /// </summary>
     protected async Task<ModelOutput<TOutput>> RunAsync<TItem, TOutput>(ModelInput[] inputs,
         Func<ArraySegment<ModelInput>, (TItem[] Items, int Tokens)> prepare, RequestTimings timings, CancellationToken cancel)
     {
         var queue = _queue ?? throw new InvalidOperationException($"model {Name} is not started");
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var jobs = new List<BatchJob<TItem, TOutput>>();
         int tokens = 0, chunk = Options.MaxClientBatchSize;
-        for (int start = 0; start < inputs.Length; start += chunk)
+        try
         {
-            var prepared = await TokenizeAsync(() => prepare(new ArraySegment<ModelInput>(inputs, start, Math.Min(chunk, inputs.Length - start))),
-                timings, cancel);
-            var job = new BatchJob<TItem, TOutput>(prepared.Items, prepared.Tokens);
-            tokens += prepared.Tokens;
-            try
+            for (int start = 0; start < inputs.Length; start += chunk)
             {
-                queue.Enqueue(job, cancel);
+                var prepared = await TokenizeAsync(() => prepare(new ArraySegment<ModelInput>(inputs, start, Math.Min(chunk, inputs.Length - start))),
+                    timings, cancel);
+                var job = new BatchJob<TItem, TOutput>(prepared.Items, prepared.Tokens);
+                tokens += prepared.Tokens;
+                try
+                {
+                    queue.Enqueue(job, abandon.Token);
+                }
+                catch (ObjectDisposedException)
+                {
+                    throw new ApiException(ErrorType.Unhealthy, "the server is shutting down", "unhealthy");
+                }
+                jobs.Add(job);
             }
-            catch (ObjectDisposedException)
-            {
-                throw new ApiException(ErrorType.Unhealthy, "the server is shutting down", "unhealthy");
-            }
-            jobs.Add(job);
+            // In queue order, so the first failure ends the wait (Task.WhenAll would let the later chunks run first).
+            var outputs = new TOutput[jobs.Count][];
+            for (int j = 0; j < jobs.Count; j++) outputs[j] = await jobs[j].Result;
+            timings.Queue = jobs.Max(job => job.QueueTime);
+            timings.Inference = Stopwatch.GetElapsedTime(jobs.Min(job => job.StartedAt));
+            return new ModelOutput<TOutput>(outputs.SelectMany(o => o).ToArray(), tokens);
         }
-        var outputs = await Task.WhenAll(jobs.Select(job => job.Result));
-        timings.Queue = jobs.Max(job => job.QueueTime);
-        timings.Inference = Stopwatch.GetElapsedTime(jobs.Min(job => job.StartedAt));
-        return new ModelOutput<TOutput>(outputs.SelectMany(o => o).ToArray(), tokens);
+        catch when (jobs.Count > 0)
+        {
+            abandon.Cancel();
+            throw;
+        }
     }
 
     private async Task<T> TokenizeAsync<T>(Func<T> tokenize, RequestTimings timings, CancellationToken cancel)
