@@ -11,7 +11,9 @@
 # --device cuda vs cpu for the fixture model, end-to-end tokens/s of each MODEL_DIR (default: the fixtures)
 # against the CPU path, the batch pipeline (batch n+1 staged while n runs) against the sequential walk on
 # mixed lengths, and the heads on the device (BGE-M3 dense/sparse/ColBERT, reranker: tokens/s, bytes copied back,
-# outputs against the CPU). M3_MODEL / RERANKER_MODEL name real folders for the head runs (default: the fixtures).
+# outputs against the CPU), and two models through one device (second load vs first, device memory of the second,
+# both run concurrently on their own streams, outputs bit for bit against each alone).
+# M3_MODEL / RERANKER_MODEL name real folders for the head runs (default: the fixtures).
 # Commit its output as bench/results/cuda-gpu-<date>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +57,9 @@ echo; echo "## heads on the device (only their rows copied back)"
 echo "| model | inputs | GPU | bytes back | vs CPU |"; echo "|---|---|---|---|---|"
 timeout 90 "$here/bench/EmbedRt.Bench.Cuda" m3 --model "${M3_MODEL:-$here/models/xlmr-tiny-m3}" --batch 32 --length 128 || status=1
 timeout 90 "$here/bench/EmbedRt.Bench.Cuda" reranker --model "${RERANKER_MODEL:-$here/models/xlmr-tiny-reranker}" --batch 32 --length 128 || status=1
+echo; echo "## two models on one device (one context, a stream each)"
+echo "| models | load | device memory | kernels | throughput | outputs |"; echo "|---|---|---|---|---|---|"
+timeout 90 "$here/bench/EmbedRt.Bench.Cuda" share --model "${models[0]}" --with "${models[${#models[@]}-1]}" --batch 32 --length 128 || status=1
 exit $status
 RUN
   chmod +x "$kit/run.sh"

@@ -20,10 +20,11 @@ internal static class PipelineBench
     /// </summary>
     public static int Overlap(string model, int batch, int length, bool simulator)
     {
-        var pipelined = Device(simulator, overlap: true);
-        var sequential = Device(simulator, overlap: false);
-        using var a = EmbeddingModel.Load(model, new EmbeddingOptions { Device = pipelined, BatchSize = batch });
-        using var b = EmbeddingModel.Load(model, new EmbeddingOptions { Device = sequential, BatchSize = batch });
+        // One device, one context: the setting is read at each load.
+        using var device = Device(simulator, overlap: true);
+        using var a = EmbeddingModel.Load(model, new EmbeddingOptions { Device = device, BatchSize = batch });
+        device.OverlapBatches = false;
+        using var b = EmbeddingModel.Load(model, new EmbeddingOptions { Device = device, BatchSize = batch });
         int count = simulator ? 6 : 8 * batch, longest = simulator ? 12 : length;
         var inputs = MixedInputs(a.Tokenizer.VocabularySize, count, longest, seed: 1);
         var texts = MixedTexts(count, longest / 2, seed: 4);
@@ -31,7 +32,7 @@ internal static class PipelineBench
 
         bool Compare(string what, long tokens, Func<EmbeddingModel, float[][]> run)
         {
-            long down = pipelined.Transfers.DeviceToHostBytes, up = pipelined.Transfers.HostToDeviceBytes;
+            long down = device.Transfers.DeviceToHostBytes, up = device.Transfers.HostToDeviceBytes;
             bool identical = run(a).Zip(run(b)).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)); // warm-up and the check
             double seqSeconds = 0, pipeSeconds = 0;
             for (int r = 0; r < rounds; r++) // ABBA: drift on a shared machine hits both alike
@@ -41,10 +42,10 @@ internal static class PipelineBench
                 seqSeconds += Seconds(() => run(b));
                 pipeSeconds += Seconds(() => run(a));
             }
-            double through = (2 * rounds + 1) * (double)tokens; // tokens through the pipelined model: warm-up + timed runs
+            double through = 2 * (2 * rounds + 1) * (double)tokens; // tokens through both models (one device's counters): warm-up + timed runs
             Console.WriteLine($"| {Name(model)} | {what}: {count} inputs, {tokens} tokens | {2 * rounds * tokens / seqSeconds:F0} tok/s | " +
                 $"{2 * rounds * tokens / pipeSeconds:F0} tok/s | x{seqSeconds / pipeSeconds:F2} | {(identical ? "identical" : "DIFFERENT")} | " +
-                $"{(pipelined.Transfers.HostToDeviceBytes - up) / through:F1} B up, {(pipelined.Transfers.DeviceToHostBytes - down) / through:F1} B back per token |");
+                $"{(device.Transfers.HostToDeviceBytes - up) / through:F1} B up, {(device.Transfers.DeviceToHostBytes - down) / through:F1} B back per token |");
             return identical;
         }
         bool ids = Compare($"token ids 2..{longest}", inputs.Sum(e => (long)e.Ids.Length), model => model.Embed(inputs));
@@ -55,7 +56,7 @@ internal static class PipelineBench
     /// <summary>BGE-M3's three heads on the device: tokens/s, bytes back per token against the hidden state, outputs against the CPU.</summary>
     public static int M3(string model, int batch, int length, bool simulator)
     {
-        var device = Device(simulator, overlap: true);
+        using var device = Device(simulator, overlap: true);
         using var gpu = BgeM3Model.Load(model, new EmbeddingOptions { Device = device, BatchSize = batch });
         using var cpu = BgeM3Model.Load(model, new EmbeddingOptions { BatchSize = batch });
         var inputs = MixedInputs(gpu.Tokenizer.VocabularySize, simulator ? 3 : 4 * batch, simulator ? 10 : length, seed: 2);
@@ -81,7 +82,7 @@ internal static class PipelineBench
     /// <summary>A cross-encoder on the device: tokens/s, bytes back (one logit per pair) against the hidden state, logits against the CPU.</summary>
     public static int Reranker(string model, int batch, int length, bool simulator)
     {
-        var device = Device(simulator, overlap: true);
+        using var device = Device(simulator, overlap: true);
         using var gpu = CrossEncoder.Load(model, new EmbeddingOptions { Device = device, BatchSize = batch });
         using var cpu = CrossEncoder.Load(model, new EmbeddingOptions { BatchSize = batch });
         var inputs = MixedInputs(gpu.Tokenizer.VocabularySize, simulator ? 3 : 4 * batch, simulator ? 10 : length, seed: 3);
@@ -102,7 +103,7 @@ internal static class PipelineBench
     }
 
     /// <summary>Random ids, lengths spread over 2..maxLength (a realistic mix, so batches differ in shape).</summary>
-    private static TokenEncoding[] MixedInputs(int vocabulary, int count, int maxLength, int seed)
+    internal static TokenEncoding[] MixedInputs(int vocabulary, int count, int maxLength, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ =>

@@ -1,7 +1,7 @@
 using EmbedRt.Bench.Cuda;
 
 // embedrt-cuda-bench ptx [dir] | check | kernels [--peak-tflops N] | e2e --model DIR [--batch 32] [--length 128]
-//   | overlap|m3|reranker --model DIR [--batch 32] [--length 128] [--sim]
+//   | overlap|m3|reranker --model DIR [--batch 32] [--length 128] [--sim] | share --model DIR [--with DIR] [--batch 32] [--length 128] [--sim]
 var command = args.Length > 0 ? args[0] : "help";
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 try
@@ -14,6 +14,8 @@ try
         "e2e" => EndToEnd.Run(Option("--model") ?? throw new ArgumentException("e2e needs --model DIR"),
             int.Parse(Option("--batch") ?? "32"), int.Parse(Option("--length") ?? "128")),
         "overlap" or "m3" or "reranker" => Pipeline(command),
+        "share" => ShareBench.Run(Option("--model") ?? throw new ArgumentException("share needs --model DIR"),
+            Option("--with") ?? Option("--model")!, int.Parse(Option("--batch") ?? "32"), int.Parse(Option("--length") ?? "128"), args.Contains("--sim")),
         _ => Usage(),
     };
 }
@@ -39,6 +41,6 @@ int Pipeline(string which)
 static int Usage()
 {
     Console.Error.WriteLine("usage: ptx [dir] | check | kernels [--peak-tflops N] | e2e --model DIR [--batch 32] [--length 128]"
-        + " | overlap|m3|reranker --model DIR [--batch 32] [--length 128] [--sim]");
+        + " | overlap|m3|reranker --model DIR [--batch 32] [--length 128] [--sim] | share --model DIR [--with DIR] [--batch 32] [--length 128] [--sim]");
     return 1;
 }

@@ -105,18 +105,28 @@ public sealed partial class EmbeddingModel : IDisposable
         return Embed([prepared])[0];
     }
 
-    /// <summary>Texts in chunks, the next tokenized while the device runs this one (<see cref="TokenizeAhead"/>).</summary>
+    /// <summary>
+    /// Texts in chunks, the next tokenized while the device runs this one, all through one device pipeline
+    /// (<see cref="TokenizeAhead"/>).
+    /// </summary>
     private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
     {
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var results = new float[inputs.Count][];
-        TokenizeAhead.Run(inputs.Count, _tokenizeAhead,
-            (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options),
-            (start, prepared) =>
-            {
-                if (onTruncated is not null)
-                    foreach (int index in prepared.TruncatedInputs) onTruncated(start + index);
-                Embed([prepared])[0].CopyTo(results, start);
-            });
+        var truncated = new List<int>();
+        var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options));
+        _runner.RunHeads(chunks.SelectMany(chunk =>
+        {
+            var (start, prepared) = chunk;
+            truncated.AddRange(prepared.TruncatedInputs.Select(index => start + index));
+            var normalize = new bool[prepared.Count];
+            Array.Fill(normalize, prepared.Normalize);
+            var vectors = new float[prepared.Count][];
+            return PoolOnDevice([.. prepared.Inputs], [.. prepared.Chunked], normalize, vectors, owner => results[start + owner] = vectors[owner]);
+        }));
+        // Told after the run, outside the model's device lock: the callback may call the model again.
+        if (onTruncated is not null)
+            foreach (int index in truncated) onTruncated(index);
         return results;
     }
 
@@ -129,7 +139,7 @@ public sealed partial class EmbeddingModel : IDisposable
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = texts.Select(text => (text, (string?)null)).ToArray();
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        return _preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).Sum(input => input.Encoding.Ids.Length);
+        return checked((int)_preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).TokenCount);
     }
 
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>

@@ -12,6 +12,7 @@ namespace EmbedRt.Cuda.Tests;
 /// tiny fixture models and against the CPU path: F32, F16 and BF16 checkpoints (kept 16-bit on the device),
 /// BERT and XLM-R, a packed batch of several lengths, the BGE-M3 heads and a reranker.
 /// </summary>
+[Collection(SimulatorCollection.Name)]
 public class ForwardTests
 {
     private static readonly Dictionary<string, EmbeddingModel> Models = new();
@@ -23,7 +24,7 @@ public class ForwardTests
             string key = $"{model}|{pooling}";
             if (!Models.TryGetValue(key, out var loaded))
                 Models[key] = loaded = EmbeddingModel.Load(Fixtures.Model(model),
-                    new EmbeddingOptions { Device = GpuDevice.CpuSimulator(), Pooling = pooling, Normalize = false, Threads = 1 });
+                    new EmbeddingOptions { Device = Simulator.Device, Pooling = pooling, Normalize = false, Threads = 1 });
             return loaded;
         }
     }
@@ -68,12 +69,14 @@ public class ForwardTests
     {
         const string model = "xlmr-tiny-m3";
         string[] texts = ["hello world", "你好，世界 and more words", "a"];
-        var device = GpuDevice.CpuSimulator();
+        var device = Simulator.Device;
         using var gpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1 });
         using var cpu = BgeM3Model.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
-        long before = device.Transfers.DeviceToHostBytes;
+        long before = device.Transfers.DeviceToHostBytes, copiesBefore = device.Transfers.DeviceToHostCopies;
         var actual = gpu.Encode(texts);
         long copied = device.Transfers.DeviceToHostBytes - before;
+        // One batch, three heads, one copy each: ColBERT's rows after CLS come out of its GEMM packed.
+        Assert.Equal(3, device.Transfers.DeviceToHostCopies - copiesBefore);
         var expected = cpu.Encode(texts);
         long needed = 0;
         for (int i = 0; i < texts.Length; i++)
@@ -98,7 +101,7 @@ public class ForwardTests
         // Nine pairs in batches of two: more than four batches, so the pairs are tokenized a chunk ahead.
         (string, string)[] pairs = [("what is a panda?", "a bear"), ("hi", "a longer passage"), ("x", "y"), ("a", "b c"), ("d", "e"),
             ("f g", "h"), ("i", "j"), ("k", "l m"), ("n", "o")];
-        var device = GpuDevice.CpuSimulator();
+        var device = Simulator.Device;
         using var gpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1, BatchSize = 2 });
         using var cpu = CrossEncoder.Load(Fixtures.Model(model), new EmbeddingOptions { Threads = 1 });
         long before = device.Transfers.DeviceToHostBytes;
@@ -114,7 +117,7 @@ public class ForwardTests
         var dir = Fixtures.CopyModel("bert-tiny-uncased");
         var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
         File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
-        var device = GpuDevice.CpuSimulator();
+        var device = Simulator.Device;
         using var gpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Threads = 1 });
         using var cpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Pooling = PoolingMode.Mean, Threads = 1 });
         string[] texts = ["hello world", "a"];
@@ -130,7 +133,7 @@ public class ForwardTests
     public void PooledEmbeddingsSendBackOneVectorPerInput()
     {
         const string model = "bert-tiny-uncased";
-        var device = GpuDevice.CpuSimulator();
+        var device = Simulator.Device;
         using var gpu = EmbeddingModel.Load(Fixtures.Model(model), new EmbeddingOptions { Device = device, Threads = 1 });
         var encodings = ReferenceCases.Load(model).Where(c => c.InputIds.Length is > 1 and <= 12).Take(3)
             .Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();

@@ -34,6 +34,30 @@ public class KernelTests
         Assert.InRange(Metrics.MaxAbsError(RunLinear(x, rows, weights, activation), expected), 0, 1e-5);
     }
 
+    [Fact]
+    public void LinearAfterFirstSkipsEachSequencesFirstRowInOneLaunch()
+    {
+        // ColBERT's projection: lengths 5, 1 (nothing left), 12, 2: 15 rows out of 20, packed, crossing a 16-row tile.
+        int[] offsets = [0, 5, 6, 18, 20];
+        const int outFeatures = 11, inFeatures = 20;
+        int tokens = offsets[^1], rows = tokens - (offsets.Length - 1);
+        var x = Metrics.Random(tokens * inFeatures, 21);
+        var w = Metrics.Random(outFeatures * inFeatures, 22, 0.3f);
+        var b = Metrics.Random(outFeatures, 23);
+        var kept = Enumerable.Range(0, offsets.Length - 1).SelectMany(s => Enumerable.Range(offsets[s] + 1, offsets[s + 1] - offsets[s] - 1))
+            .SelectMany(row => x.AsSpan(row * inFeatures, inFeatures).ToArray()).ToArray();
+        var expected = new float[rows * outFeatures];
+        Reference.Linear(kept, rows, Reference.PrepareLinear(w, b, outFeatures, inFeatures), expected, Activation.None);
+
+        using var weights = new DeviceLinear(Simulator.Accelerator, w, b, outFeatures, inFeatures);
+        using var batch = new DeviceBatch(Simulator.Accelerator, Simulator.Kernels.QueryTileRows);
+        batch.Upload(new int[tokens], new int[tokens], new int[tokens], offsets);
+        using var dx = Simulator.Upload(x);
+        using var y = Simulator.Accelerator.Allocate1D<float>(rows * outFeatures);
+        Simulator.Kernels.LinearAfterFirst(dx.View.BaseView, batch, weights, y.View.BaseView, Activation.None);
+        Assert.InRange(Metrics.MaxAbsError(Simulator.Download(y, rows * outFeatures), expected), 0, 1e-5);
+    }
+
     [Theory]
     [InlineData(HalfFormat.Float16, 9, 21, 16)]
     [InlineData(HalfFormat.BFloat16, 6, 18, 19)]

@@ -1,21 +1,26 @@
+using EmbedRt.Kernels.Cuda;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 
 namespace EmbedRt.Cuda.Tests;
 
-/// <summary>One ILGPU CPU-simulator context and its kernels for the whole test run (compiling kernels costs seconds).</summary>
+/// <summary>
+/// One ILGPU CPU-simulator device for the whole test run: its accelerator and compiled kernels (seconds to build)
+/// serve the kernel tests and every model the tests load through <see cref="Device"/>, as an app's models share one.
+/// Tests that load models through it, count its bytes or change its settings are in the <see cref="SimulatorCollection"/>,
+/// so they never run at the same time.
+/// </summary>
 public static class Simulator
 {
-    private static readonly Lazy<(Context Context, Accelerator Accelerator, EmbedRt.Kernels.Cuda.DeviceKernels Kernels)> Instance = new(() =>
+    private static readonly Lazy<(GpuDevice Device, DeviceKernels Kernels)> Instance = new(() =>
     {
-        var context = EmbedRt.Kernels.Cuda.GpuDevice.CreateContext(simulator: true);
-        var accelerator = context.CreateCPUAccelerator(0);
-        return (context, accelerator, new EmbedRt.Kernels.Cuda.DeviceKernels(accelerator));
+        var device = GpuDevice.CpuSimulator();
+        return (device, new DeviceKernels(device.Shared.Kernels, device.Shared.Accelerator.DefaultStream));
     });
 
-    public static Accelerator Accelerator => Instance.Value.Accelerator;
-    public static EmbedRt.Kernels.Cuda.DeviceKernels Kernels => Instance.Value.Kernels;
+    public static GpuDevice Device => Instance.Value.Device;
+    public static Accelerator Accelerator => Instance.Value.Kernels.Accelerator;
+    public static DeviceKernels Kernels => Instance.Value.Kernels;
 
     public static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] values) where T : unmanaged
     {
@@ -31,4 +36,11 @@ public static class Simulator
         buffer.View.BaseView.SubView(0, length).CopyToCPU(values);
         return values;
     }
+}
+
+/// <summary>Tests that load models through <see cref="Simulator.Device"/>: one at a time (its byte counters and settings are shared).</summary>
+[CollectionDefinition(Name)]
+public sealed class SimulatorCollection
+{
+    public const string Name = "simulator device";
 }

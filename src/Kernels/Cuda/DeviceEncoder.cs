@@ -11,14 +11,17 @@ namespace EmbedRt.Kernels.Cuda;
 /// The encoder forward pass on an ILGPU accelerator: every weight uploaded once at load (F16 / BF16 linear
 /// weights and word table stay 16-bit), the packed batch uploaded per call from page-locked staging, activations
 /// kept on the device, the heads run there, and only their outputs copied back. The layer loop is the CPU
-/// <c>Encoder</c>'s, op for op. Everything is queued on the accelerator's one stream, in order; two slots of
-/// host staging and output buffers let the host prepare batch n + 1 and read batch n − 1 while batch n runs
-/// (<see cref="IDeviceEncoder"/>), with no event needed: only one batch is ever in flight.
+/// <c>Encoder</c>'s, op for op. The accelerator and its compiled kernels are shared with the device's other
+/// encoders; everything of this one's batches is queued on its own stream, in order, so another model's batches
+/// neither wait for it nor are waited for (they share no device memory, only the immutable kernels). Two slots
+/// of host staging and output buffers let the host prepare batch n + 1 and read batch n − 1 while batch n runs
+/// (<see cref="IDeviceEncoder"/>), with no event needed: only one batch of this encoder is ever in flight.
 /// </summary>
 internal sealed class DeviceEncoder : IDeviceEncoder
 {
-    private readonly Context _context;
+    private readonly SharedAccelerator _shared;
     private readonly Accelerator _accelerator;
+    private readonly AcceleratorStream _stream;
     private readonly DeviceKernels _kernels;
     private readonly DeviceEncoderWeights _weights;
     private readonly DeviceBatch _batch;
@@ -28,24 +31,33 @@ internal sealed class DeviceEncoder : IDeviceEncoder
     private readonly List<DeviceHead> _heads = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? _hidden, _qkv, _scratch, _inner, _pooled, _headA, _headB;
     private int _capacity;
+    private int _disposed;
 
-    public DeviceEncoder(Context context, Accelerator accelerator, string name, EncoderConfig config,
+    /// <summary>
+    /// Uploads the weights onto <paramref name="shared"/>'s accelerator; takes over one hold on it, released at
+    /// <see cref="Dispose"/> or here if the upload fails.
+    /// </summary>
+    public DeviceEncoder(SharedAccelerator shared, string name, EncoderConfig config,
         SafetensorsCheckpoint checkpoint, string prefix, DeviceTransfers transfers, bool overlap)
     {
-        _context = context;
-        _accelerator = accelerator;
+        _shared = shared;
+        var accelerator = _accelerator = shared.Accelerator;
         _config = config;
         _transfers = transfers;
         Name = name;
         _slots = new Slot[overlap ? 2 : 1];
         try
         {
-            _kernels = new DeviceKernels(accelerator);
+            accelerator.Bind();
+            _stream = accelerator.CreateStream();
+            _kernels = new DeviceKernels(shared.Kernels, _stream);
             if (config.HeadDim > _kernels.MaxHeadDim || config.HeadDim % 4 != 0)
                 throw new NotSupportedException($"head size {config.HeadDim} is not supported by the {name} backend (a multiple of 4 up to {_kernels.MaxHeadDim})");
             _weights = DeviceEncoderWeights.Upload(accelerator, checkpoint, prefix, config);
             _batch = new DeviceBatch(accelerator, _kernels.QueryTileRows);
             for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot(accelerator, transfers, _kernels.QueryTileRows);
+            // Weights went up on the default stream, which this encoder's stream does not wait for.
+            accelerator.DefaultStream.Synchronize();
         }
         catch
         {
@@ -58,6 +70,12 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public int Slots => _slots.Length;
 
+    /// <summary>The compiled kernels this encoder launches (its device's, shared with its other encoders).</summary>
+    internal KernelSet Kernels => _kernels.Set;
+
+    /// <summary>The stream this encoder's batches are queued on.</summary>
+    internal AcceleratorStream Stream => _stream;
+
     /// <summary>Whether the slots' staging buffers are page-locked (false: ordinary arrays, copied synchronously).</summary>
     internal bool PageLocked => _slots.All(slot => slot.Staged.PageLocked);
 
@@ -66,8 +84,10 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public IDeviceHead LoadHead(DeviceHeadSpec spec)
     {
+        _accelerator.Bind();
         var head = DeviceHead.Upload(_accelerator, spec, _config.Hidden);
         _heads.Add(head);
+        _accelerator.DefaultStream.Synchronize(); // uploaded on the default stream, read from this encoder's
         return head;
     }
 
@@ -96,13 +116,13 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         Ensure(ref _headB, headFloats);
         s.EnsureOutputs(heads, offsets);
 
-        var stream = _accelerator.DefaultStream;
+        var stream = _stream;
         _batch.Upload(staged, stream);
         RunLayers();
         for (int k = 0; k < heads.Count; k++) RunHead((DeviceHead)heads[k], s.Outputs[k], offsets, stream);
     }
 
-    public void Wait(int slot) => _accelerator.DefaultStream.Synchronize();
+    public void Wait(int slot) => _stream.Synchronize();
 
     public ReadOnlySpan<float> Output(int slot, int head) => _slots[slot].Output(head);
 
@@ -112,6 +132,7 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         int h = _config.Hidden, count = _batch.Count;
         var source = _hidden!.View.BaseView;
         int rows = _batch.Tokens;
+        bool afterFirst = head.Spec.Input == HeadInput.TokensAfterFirst;
         if (head.Pools)
         {
             var pooling = head.Spec.Input == HeadInput.MeanOfTokens ? TokenPooling.Mean : TokenPooling.First;
@@ -123,16 +144,23 @@ internal sealed class DeviceEncoder : IDeviceEncoder
         {
             var layer = head.Layers[i];
             var target = (i % 2 == 0 ? _headA : _headB)!.View.BaseView;
-            _kernels.Linear(source, rows, layer, target, head.Spec.Layers[i].Activation);
+            var activation = head.Spec.Layers[i].Activation;
+            if (afterFirst && i == 0)
+            {
+                // ColBERT: the first layer reads only the rows after each sequence's first, so its output is packed already.
+                _kernels.LinearAfterFirst(source, _batch, layer, target, activation);
+                rows -= count;
+            }
+            else _kernels.Linear(source, rows, layer, target, activation);
             source = target;
         }
         int width = head.OutFeatures;
-        if (head.Spec.Input != HeadInput.TokensAfterFirst)
+        if (!afterFirst || head.Layers.Length > 0)
         {
-            output.CopyFrom(stream, source.SubView(0, (long)rows * width), 0);
+            if (rows > 0) output.CopyFrom(stream, source.SubView(0, (long)rows * width), 0);
             return;
         }
-        // ColBERT: the rows after each sequence's first, packed back to back on the host.
+        // The hidden rows after each sequence's first, without a layer to pack them: one copy per sequence.
         for (int s = 0; s < count; s++)
         {
             int first = offsets[s] + 1, length = offsets[s + 1] - first;
@@ -185,13 +213,17 @@ internal sealed class DeviceEncoder : IDeviceEncoder
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Possibly another thread than the one that loaded it: freeing device memory needs the context current.
+        _accelerator.Bind();
+        _stream?.Synchronize();
         foreach (var buffer in new[] { _hidden, _qkv, _scratch, _inner, _pooled, _headA, _headB }) buffer?.Dispose();
         foreach (var head in _heads) head.Dispose();
         foreach (var slot in _slots) slot?.Dispose();
         _batch?.Dispose();
         _weights?.Dispose();
-        _accelerator.Dispose();
-        _context.Dispose();
+        _stream?.Dispose();
+        _shared.Release();
     }
 
     /// <summary>One batch slot: its host staging, and one host output buffer per head.</summary>

@@ -6,76 +6,71 @@ namespace EmbedRt.Kernels.Cuda;
 
 /// <summary>
 /// The device twin of <see cref="IKernels"/>: one method per fused op, the same names, over device buffers, so
-/// nothing leaves the device between ops. Each launches one kernel on the accelerator's default stream (ops
-/// are ordered; the host waits only when it copies a result back). Tile and group sizes depend on the
-/// accelerator: GPU-sized on CUDA, tiny on ILGPU's CPU simulator, where every group thread is a real thread.
+/// nothing leaves the device between ops. Each launches one kernel on this instance's stream, so ops queued
+/// through one instance run in order (the host waits only when it copies a result back); instances on different
+/// streams of one accelerator share one compiled kernel set and run independently.
 /// </summary>
 public sealed class DeviceKernels
 {
-    private readonly Accelerator _accelerator;
-    private readonly bool _simulator;
-    private readonly int _rowGroup;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape> _addLayerNorm;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape> _attention;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, PoolShape> _pool;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, GemmShape>? _linearF32;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, int, ArrayView<float>, GemmShape>? _linearF16, _linearBF16;
-    private EmbeddingLaunch<float>? _embeddingF32;
-    private EmbeddingLaunch<ushort>? _embeddingF16, _embeddingBF16;
+    private readonly KernelSet _set;
+    private readonly AcceleratorStream _stream;
 
-    private delegate void EmbeddingLaunch<T>(KernelConfig config, ArrayView<int> ids, ArrayView<int> positions, ArrayView<int> typeIds,
-        ArrayView<T> word, ArrayView<float> position, ArrayView<float> tokenType, ArrayView<float> gamma, ArrayView<float> beta,
-        ArrayView<float> y, RowShape shape) where T : unmanaged;
+    /// <summary>Compiles the kernels for <paramref name="accelerator"/> (16-bit variants on first use) and launches them on its default stream.</summary>
+    public DeviceKernels(Accelerator accelerator) : this(new KernelSet(accelerator), accelerator.DefaultStream) { }
 
-    /// <summary>Compiles the kernels every encoder needs for <paramref name="accelerator"/> (16-bit variants on first use).</summary>
-    public DeviceKernels(Accelerator accelerator)
+    /// <summary>Already compiled kernels, launched on <paramref name="stream"/>.</summary>
+    internal DeviceKernels(KernelSet set, AcceleratorStream stream)
     {
-        _accelerator = accelerator;
-        _simulator = accelerator.AcceleratorType == AcceleratorType.CPU;
-        _rowGroup = (_simulator ? 1 : 4) * accelerator.WarpSize;
-        _addLayerNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape>(LayerNormKernels.AddLayerNorm);
-        _pool = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, PoolShape>(PoolKernel.Pool);
-        _attention = _simulator
-            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape>(FlashAttentionKernel.Attention<AttentionTileSmall>)
-            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, AttentionShape>(FlashAttentionKernel.Attention<AttentionTile64>);
-        var attentionTile = _simulator ? (IAttentionTile)default(AttentionTileSmall) : default(AttentionTile64);
-        QueryTileRows = attentionTile.QueryRows;
-        MaxHeadDim = attentionTile.MaxHeadDim;
-        _attentionThreads = attentionTile.Warps * accelerator.WarpSize;
-        GemmTile = _simulator ? default(GemmTile16).Size : default(GemmTile64).Size;
+        _set = set;
+        _stream = stream;
     }
 
-    private readonly int _attentionThreads;
-
     /// <summary>The accelerator the kernels run on.</summary>
-    public Accelerator Accelerator => _accelerator;
+    public Accelerator Accelerator => _set.Accelerator;
+
+    /// <summary>The compiled kernels launched from here.</summary>
+    internal KernelSet Set => _set;
+
+    /// <summary>The stream every op is queued on.</summary>
+    public AcceleratorStream Stream => _stream;
 
     /// <summary>Query rows per attention tile (what <see cref="DeviceBatch"/> tiles sequences by).</summary>
-    public int QueryTileRows { get; }
+    public int QueryTileRows => _set.QueryTileRows;
 
     /// <summary>The largest head size attention takes.</summary>
-    public int MaxHeadDim { get; }
+    public int MaxHeadDim => _set.MaxHeadDim;
 
     /// <summary>GEMM output tile edge.</summary>
-    public int GemmTile { get; }
+    public int GemmTile => _set.GemmTile;
 
     /// <summary>y[rows, out] = act(x[rows, in] · Wᵀ + b).</summary>
-    public void Linear(ArrayView<float> x, int rows, DeviceLinear weights, ArrayView<float> y, Activation activation)
+    public void Linear(ArrayView<float> x, int rows, DeviceLinear weights, ArrayView<float> y, Activation activation) =>
+        Linear(x, new GemmShape(rows, weights.OutFeatures, weights.InFeatures, (int)activation), _set.NoOffsets, weights, y);
+
+    /// <summary>
+    /// The same over every row of the batch's sequences but each one's first (ColBERT leaves out CLS), in one launch:
+    /// y gets batch.Tokens − batch.Count rows, packed in sequence order.
+    /// </summary>
+    public void LinearAfterFirst(ArrayView<float> x, DeviceBatch batch, DeviceLinear weights, ArrayView<float> y, Activation activation) =>
+        Linear(x, new GemmShape(batch.Tokens - batch.Count, weights.OutFeatures, weights.InFeatures, (int)activation, batch.Count),
+            batch.Offsets, weights, y);
+
+    private void Linear(ArrayView<float> x, GemmShape shape, ArrayView<int> offsets, DeviceLinear weights, ArrayView<float> y)
     {
-        var shape = new GemmShape(rows, weights.OutFeatures, weights.InFeatures, (int)activation);
-        var config = new KernelConfig(new Index2D((shape.Out + GemmTile - 1) / GemmTile, (rows + GemmTile - 1) / GemmTile),
+        if (shape.Rows == 0) return;
+        var config = new KernelConfig(new Index2D((shape.Out + GemmTile - 1) / GemmTile, (shape.Rows + GemmTile - 1) / GemmTile),
             new Index2D(GemmTile / 4 * (GemmTile / 4), 1));
         int hasBias = weights.HasBias ? 1 : 0;
         switch (weights.Format)
         {
             case null:
-                (_linearF32 ??= LoadLinear<float, FloatReader>())(config, x, weights.Floats, weights.Bias, hasBias, y, shape);
+                _set.LinearF32(_stream, config, x, weights.Floats, weights.Bias, hasBias, offsets, y, shape);
                 break;
             case HalfFormat.Float16:
-                (_linearF16 ??= LoadLinear<ushort, F16Reader>())(config, x, weights.Halves, weights.Bias, hasBias, y, shape);
+                _set.LinearF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, offsets, y, shape);
                 break;
             default:
-                (_linearBF16 ??= LoadLinear<ushort, BF16Reader>())(config, x, weights.Halves, weights.Bias, hasBias, y, shape);
+                _set.LinearBF16(_stream, config, x, weights.Halves, weights.Bias, hasBias, offsets, y, shape);
                 break;
         }
     }
@@ -84,7 +79,7 @@ public sealed class DeviceKernels
     public void AddLayerNorm(ArrayView<float> x, ArrayView<float> residual, ArrayView<float> gamma, ArrayView<float> beta,
         float eps, int rows, int cols, ArrayView<float> y) =>
         // Without a residual, x stands in for it (never read): the CPU simulator cannot even view an empty buffer.
-        _addLayerNorm(RowConfig(rows), x, residual.Length == 0 ? x : residual, residual.Length == 0 ? 0 : 1, gamma, beta, y,
+        _set.AddLayerNorm(_stream, RowConfig(rows), x, residual.Length == 0 ? x : residual, residual.Length == 0 ? 0 : 1, gamma, beta, y,
             new RowShape(rows, cols, eps));
 
     /// <summary>y[t] = LayerNorm(word[ids[t]] + position[positions[t]] + tokenType[typeIds[t]])·gamma + beta for the batch's tokens.</summary>
@@ -96,15 +91,15 @@ public sealed class DeviceKernels
         switch (word.Format)
         {
             case null:
-                (_embeddingF32 ??= LoadEmbedding<float, FloatReader>())(config, batch.Ids, batch.Positions, batch.TypeIds,
+                _set.EmbeddingF32(_stream, config, batch.Ids, batch.Positions, batch.TypeIds,
                     word.Floats, position, tokenType, gamma, beta, y, shape);
                 break;
             case HalfFormat.Float16:
-                (_embeddingF16 ??= LoadEmbedding<ushort, F16Reader>())(config, batch.Ids, batch.Positions, batch.TypeIds,
+                _set.EmbeddingF16(_stream, config, batch.Ids, batch.Positions, batch.TypeIds,
                     word.Halves, position, tokenType, gamma, beta, y, shape);
                 break;
             default:
-                (_embeddingBF16 ??= LoadEmbedding<ushort, BF16Reader>())(config, batch.Ids, batch.Positions, batch.TypeIds,
+                _set.EmbeddingBF16(_stream, config, batch.Ids, batch.Positions, batch.TypeIds,
                     word.Halves, position, tokenType, gamma, beta, y, shape);
                 break;
         }
@@ -115,8 +110,8 @@ public sealed class DeviceKernels
     {
         if (headDim > MaxHeadDim || headDim % 4 != 0)
             throw new NotSupportedException($"head size {headDim} is not supported on this device (a multiple of 4 up to {MaxHeadDim})");
-        var config = new KernelConfig(new Index2D(batch.QueryTiles, heads), new Index2D(_attentionThreads, 1));
-        _attention(config, qkv, batch.Offsets, batch.Tiles, context, new AttentionShape(heads, headDim, 1f / MathF.Sqrt(headDim)));
+        var config = new KernelConfig(new Index2D(batch.QueryTiles, heads), new Index2D(_set.AttentionThreads, 1));
+        _set.Attention(_stream, config, qkv, batch.Offsets, batch.Tiles, context, new AttentionShape(heads, headDim, 1f / MathF.Sqrt(headDim)));
     }
 
     /// <summary>
@@ -124,30 +119,14 @@ public sealed class DeviceKernels
     /// batch's per-sequence skips, optionally L2-normalized.
     /// </summary>
     public void Pool(ArrayView<float> hidden, DeviceBatch batch, int cols, TokenPooling pooling, bool normalize, ArrayView<float> output) =>
-        _pool(RowConfig(batch.Count), hidden, batch.Offsets, batch.Skips, output, new PoolShape(batch.Count, cols, (int)pooling, normalize ? 1 : 0));
+        _set.Pool(_stream, RowConfig(batch.Count), hidden, batch.Offsets, batch.Skips, output, new PoolShape(batch.Count, cols, (int)pooling, normalize ? 1 : 0));
 
-    /// <summary>Waits for every launched kernel.</summary>
-    public void Synchronize() => _accelerator.Synchronize();
+    /// <summary>Waits for every op queued on <see cref="Stream"/>.</summary>
+    public void Synchronize() => _stream.Synchronize();
 
     private KernelConfig RowConfig(int rows)
     {
-        int rowsPerGroup = _rowGroup / _accelerator.WarpSize;
-        return new KernelConfig(Math.Max(1, (rows + rowsPerGroup - 1) / rowsPerGroup), _rowGroup);
-    }
-
-    private Action<KernelConfig, ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<float>, GemmShape> LoadLinear<T, TReader>()
-        where T : unmanaged
-        where TReader : struct, IElementReader<T> => _simulator
-        ? _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile16, T, TReader>)
-        : _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<T>, ArrayView<float>, int, ArrayView<float>, GemmShape>(GemmKernel.Linear<GemmTile64, T, TReader>);
-
-    private EmbeddingLaunch<T> LoadEmbedding<T, TReader>()
-        where T : unmanaged
-        where TReader : struct, IElementReader<T>
-    {
-        var launch = _accelerator.LoadStreamKernel<ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<T>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, RowShape>(LayerNormKernels.EmbeddingLayerNorm<T, TReader>);
-        return (config, ids, positions, typeIds, word, position, tokenType, gamma, beta, y, shape) =>
-            launch(config, ids, positions, typeIds, word, position, tokenType, gamma, beta, y, shape);
+        int rowsPerGroup = _set.RowGroup / _set.Accelerator.WarpSize;
+        return new KernelConfig(Math.Max(1, (rows + rowsPerGroup - 1) / rowsPerGroup), _set.RowGroup);
     }
 }

@@ -5,7 +5,6 @@ using EmbedRt.Loader.Safetensors;
 using EmbedRt.Model;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
 namespace EmbedRt.Kernels.Cuda;
@@ -19,12 +18,24 @@ public sealed class GpuUnavailableException(string message) : Exception(message)
 /// 10⁴ times slower than native code, for tests and for checking the kernels without a GPU.
 /// Pass one in <see cref="EmbeddingOptions.Device"/>.
 /// </summary>
-public sealed class GpuDevice : IEncoderDevice
+/// <remarks>
+/// One instance is one ILGPU context and accelerator (on CUDA one CUDA context) with the kernels compiled once,
+/// created at the first <see cref="Load"/> and shared by every model loaded through the instance: load several
+/// models (an embedder and a reranker, a server's models) through one device, not one device each. Each model
+/// queues its batches on its own stream, so models run concurrently from different threads without waiting for
+/// each other's batches. Dispose the device when done (with DI, register it as a singleton: the container does);
+/// models still loaded keep the accelerator alive until they are disposed too, in any order. Loading through a
+/// disposed device throws <see cref="ObjectDisposedException"/>.
+/// </remarks>
+public sealed class GpuDevice : IEncoderDevice, IDisposable
 {
     /// <summary>The oldest compute capability the kernels are built for (warp shuffles with masks, sm_60+ PTX).</summary>
     public static readonly Version MinimumCapability = new(6, 0);
 
     private readonly bool _simulator;
+    private readonly Lock _lock = new();
+    private SharedAccelerator? _shared;
+    private bool _disposed;
 
     private GpuDevice(bool simulator, string name)
     {
@@ -38,6 +49,7 @@ public sealed class GpuDevice : IEncoderDevice
     /// <summary>
     /// Whether encoders loaded from here prepare batch n + 1 while batch n runs (two slots of page-locked staging
     /// and output buffers; the default) or wait for every batch before staging the next (for measuring the overlap).
+    /// Read at each <see cref="Load"/>: models already loaded keep theirs.
     /// </summary>
     public bool OverlapBatches { get; set; } = true;
 
@@ -61,32 +73,63 @@ public sealed class GpuDevice : IEncoderDevice
     /// <summary>ILGPU's CPU simulator running the GPU kernels (slow; exact same code path).</summary>
     public static GpuDevice CpuSimulator() => new(simulator: true, "cpu-sim (ILGPU CPU accelerator)");
 
-    /// <inheritdoc />
-    public IDeviceEncoder Load(EncoderConfig config, SafetensorsCheckpoint checkpoint, string weightPrefix)
+    /// <summary>Kernels compiled on this device's accelerator so far (0 before the first load).</summary>
+    internal int CompiledKernels => _shared?.Kernels.Compiled ?? 0;
+
+    /// <summary>The accelerator the device's models share, created (its kernels compiled) if no model was loaded yet.</summary>
+    /// <exception cref="ObjectDisposedException">The device is disposed.</exception>
+    internal SharedAccelerator Shared
     {
-        var context = CreateContext(_simulator);
-        Accelerator? accelerator = null;
-        try
+        get
         {
-            accelerator = _simulator ? context.CreateCPUAccelerator(0) : context.GetCudaDevice(0).CreateAccelerator(context);
-            return new DeviceEncoder(context, accelerator, Name, config, checkpoint, weightPrefix, Transfers, OverlapBatches);
-        }
-        catch
-        {
-            accelerator?.Dispose();
-            context.Dispose();
-            throw;
+            lock (_lock) return Open();
         }
     }
 
+    /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The device is disposed.</exception>
+    public IDeviceEncoder Load(EncoderConfig config, SafetensorsCheckpoint checkpoint, string weightPrefix)
+    {
+        // The encoder takes over the hold, and lets go of it if its upload fails.
+        return new DeviceEncoder(Hold(), Name, config, checkpoint, weightPrefix, Transfers, OverlapBatches);
+    }
+
     /// <summary>
-    /// An ILGPU context for the simulator (warps of 4, up to 16 threads a group: small groups keep the thread
-    /// count, and so the cost, down) or for CUDA (O2, so pointer alignment analysis emits vector loads).
+    /// Lets go of the accelerator: it is freed now if no model loaded from here is alive, else when the last one is
+    /// disposed. Later loads throw <see cref="ObjectDisposedException"/>.
     /// </summary>
-    internal static Context CreateContext(bool simulator) => simulator
-        ? Context.Create(builder => builder.CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1))
-            .EnableAlgorithms().Optimize(OptimizationLevel.O1))
-        : Context.Create(builder => builder.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+    public void Dispose()
+    {
+        SharedAccelerator? shared;
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            (shared, _shared) = (_shared, null);
+        }
+        shared?.Release();
+    }
+
+    /// <summary>The shared accelerator with one more holder: the caller.</summary>
+    private SharedAccelerator Hold()
+    {
+        lock (_lock)
+        {
+            var shared = Open();
+            shared.Hold();
+            return shared;
+        }
+    }
+
+    /// <summary>The shared accelerator, created by the first call; under the lock.</summary>
+    private SharedAccelerator Open()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _shared ??= SharedAccelerator.Create(_simulator);
+    }
+
+    /// <summary>An ILGPU context like the ones devices create (for kernel tests and the kernel lab).</summary>
+    internal static Context CreateContext(bool simulator) => SharedAccelerator.CreateContext(simulator);
 
     private static string? FindCuda(out string? name)
     {

@@ -39,7 +39,7 @@ public static class PtxReport
     ];
 
     private delegate void Linear<T>(ArrayView<float> x, ArrayView<T> weight, ArrayView<float> bias, int hasBias,
-        ArrayView<float> y, GemmShape shape) where T : unmanaged;
+        ArrayView<int> offsets, ArrayView<float> y, GemmShape shape) where T : unmanaged;
 
     private delegate void Embedding<T>(ArrayView<int> ids, ArrayView<int> positions, ArrayView<int> typeIds, ArrayView<T> word,
         ArrayView<float> position, ArrayView<float> tokenType, ArrayView<float> gamma, ArrayView<float> beta,

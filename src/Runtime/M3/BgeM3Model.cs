@@ -80,10 +80,12 @@ public sealed class BgeM3Model : IDisposable
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
         TokenEncoding[] Tokenize(int start, int length) => _preparer.Prepare(
             texts.Skip(start).Take(length).Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false)
-            .Select(p => p.Encoding).ToArray();
+            .Whole.Select(p => p.Encoding).ToArray(); // never chunked: the constructor refuses chunk-mean
         if (!_runner.Overlaps || texts.Count <= _tokenizeAhead) return Encode(Tokenize(0, texts.Count));
+        // Chunks tokenized ahead flow through one device pipeline (TokenizeAhead).
         var results = new M3Embedding[texts.Count];
-        TokenizeAhead.Run(texts.Count, _tokenizeAhead, Tokenize, (start, encodings) => Encode(encodings).CopyTo(results, start));
+        _runner.RunHeads(TokenizeAhead.Chunks(texts.Count, _tokenizeAhead, Tokenize).Select(chunk => new DeviceWork(chunk.Prepared, _deviceHeads!,
+            (index, ids, outputs) => results[chunk.Start + index] = Assemble(ids, outputs[0].ToArray(), outputs[1], outputs[2]))));
         return results;
     }
 

@@ -25,10 +25,22 @@ internal readonly ref struct HeadOutputs(IDeviceEncoder device, int slot, IReadO
 }
 
 /// <summary>
+/// One list of inputs for a <see cref="DevicePipeline"/> run: the heads its batches run, the handler of its outputs,
+/// and per input (by index), if given, the leading tokens a mean leaves out.
+/// </summary>
+internal sealed record DeviceWork(IReadOnlyList<TokenEncoding> Encodings, IReadOnlyList<IDeviceHead> Heads, HeadOutputHandler Handler,
+    Func<int, int>? SkipTokens = null);
+
+/// <summary>A <see cref="DeviceWork"/> validated and sorted: its input indices by length, and every input's length (by index).</summary>
+internal readonly record struct SortedWork(DeviceWork Work, ReadOnlyMemory<int> Order, ReadOnlyMemory<int> Lengths);
+
+/// <summary>
 /// Batches on a device, double-buffered: batch n + 1 is packed, its positions computed and staged into the
 /// device's other slot while batch n runs; then n is waited for, n + 1 submitted, and n's outputs handed on
-/// while n + 1 runs. With one slot it degrades to the sequential walk. Results do not depend on the overlap:
-/// every output row is computed from its own sequence only.
+/// while n + 1 runs. With one slot it degrades to the sequential walk. Several works (chunks of a long list,
+/// tokenized while the one before runs) flow through one run: the next work's first batch is staged while the
+/// last batch of the one before runs, so the device never drains between them. Results do not depend on the
+/// overlap: every output row is computed from its own sequence only.
 /// </summary>
 internal sealed class DevicePipeline
 {
@@ -37,7 +49,7 @@ internal sealed class DevicePipeline
     private readonly PackedBatch[] _batches;
     private readonly int[][] _positions;
     private readonly int[][] _skips;
-    private readonly (int Start, int End)[] _members;
+    private readonly (SortedWork Work, int Start, int End)[] _members;
 
     public DevicePipeline(Encoder encoder)
     {
@@ -51,60 +63,60 @@ internal sealed class DevicePipeline
         Array.Fill(_positions, []);
         _skips = new int[slots][];
         Array.Fill(_skips, []);
-        _members = new (int, int)[slots];
+        _members = new (SortedWork, int, int)[slots];
     }
 
     /// <summary>Batch slots: 2 when batches overlap.</summary>
     public int Slots => _batches.Length;
 
     /// <summary>
-    /// Runs the inputs in <paramref name="order"/> (sorted by length) in batches of at most <paramref name="batchSize"/>
-    /// inputs and <paramref name="tokenBudget"/> tokens and hands every input's head outputs to <paramref name="handler"/>;
-    /// <paramref name="check"/> sees each batch's outputs first. <paramref name="skipTokens"/> (by input index), if given,
-    /// is how many leading tokens a mean leaves out (at most all but one).
+    /// Runs each work's inputs in its order (sorted by length) in batches of at most <paramref name="batchSize"/>
+    /// inputs and <paramref name="tokenBudget"/> tokens and hands every input's head outputs to its work's handler,
+    /// in batch order; <paramref name="check"/> sees each batch's outputs first. <paramref name="works"/> is read
+    /// lazily: the next work is asked for while the last batch of the one before runs.
     /// </summary>
-    public void Run(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, ReadOnlySpan<int> lengths, int batchSize,
-        int tokenBudget, IReadOnlyList<IDeviceHead> heads, OutputCheck check, HeadOutputHandler handler, Func<int, int>? skipTokens = null)
+    public void Run(IEnumerable<SortedWork> works, int batchSize, int tokenBudget, OutputCheck check)
     {
-        int slots = _batches.Length, inFlight = -1;
+        int slots = _batches.Length, inFlight = -1, batch = 0;
         try
         {
-            for (int start = 0, batch = 0; start < order.Length; batch++)
-            {
-                int end = LengthBatcher.BatchEnd(order, lengths, start, batchSize, tokenBudget), slot = batch % slots;
-                Stage(encodings, order, slot, start, end, skipTokens);
-                int done = inFlight;
-                if (done >= 0)
+            foreach (var work in works)
+                for (int start = 0; start < work.Order.Length; batch++)
                 {
-                    _device.Wait(done);
-                    inFlight = -1;
+                    int end = LengthBatcher.BatchEnd(work.Order.Span, work.Lengths.Span, start, batchSize, tokenBudget), slot = batch % slots;
+                    Stage(work, slot, start, end);
+                    int done = inFlight;
+                    if (done >= 0)
+                    {
+                        _device.Wait(done);
+                        inFlight = -1;
+                    }
+                    _device.Submit(slot, work.Work.Heads);
+                    inFlight = slot;
+                    if (slots == 1)
+                    {
+                        _device.Wait(slot);
+                        inFlight = -1;
+                        done = slot;
+                    }
+                    if (done >= 0) Deliver(done, check);
+                    start = end;
                 }
-                _device.Submit(slot, heads);
-                inFlight = slot;
-                if (slots == 1)
-                {
-                    _device.Wait(slot);
-                    inFlight = -1;
-                    done = slot;
-                }
-                if (done >= 0) Deliver(order, done, heads, check, handler);
-                start = end;
-            }
             if (inFlight >= 0)
             {
                 int last = inFlight;
                 _device.Wait(last);
                 inFlight = -1;
-                Deliver(order, last, heads, check, handler);
+                Deliver(last, check);
             }
         }
         finally
         {
             // A failure (a bad output, a handler's exception) must not leave a batch running into buffers the next run reuses.
             if (inFlight >= 0) _device.Wait(inFlight);
+            Array.Clear(_members); // the works' inputs and handlers are the caller's again
         }
     }
-
     /// <summary>The first row and row count of <paramref name="sequence"/> in an output of the given input kind.</summary>
     public static (int First, int Rows) Rows(HeadInput input, ReadOnlySpan<int> offsets, int sequence) => input switch
     {
@@ -124,10 +136,11 @@ internal sealed class DevicePipeline
     /// <summary>Checks one batch's output of one head before any of it is handed on; <paramref name="members"/> are the batch's inputs.</summary>
     public delegate void OutputCheck(ReadOnlySpan<float> output, HeadInput input, int width, ReadOnlySpan<int> offsets, ReadOnlySpan<int> members);
 
-    private void Stage(IReadOnlyList<TokenEncoding> encodings, ReadOnlySpan<int> order, int slot, int start, int end, Func<int, int>? skipTokens)
+    private void Stage(SortedWork work, int slot, int start, int end)
     {
+        var (encodings, skipTokens) = (work.Work.Encodings, work.Work.SkipTokens);
         var batch = _batches[slot];
-        var members = order[start..end];
+        var members = work.Order.Span[start..end];
         batch.Pack(encodings, members);
         if (_positions[slot].Length < batch.TokenCount) _positions[slot] = new int[Math.Max(batch.TokenCount, 2 * _positions[slot].Length)];
         var positions = _positions[slot].AsSpan(0, batch.TokenCount);
@@ -140,13 +153,15 @@ internal sealed class DevicePipeline
             for (int s = 0; s < members.Length; s++) skips[s] = Math.Min(skipTokens(members[s]), encodings[members[s]].Ids.Length - 1);
         }
         _device.Stage(slot, batch, positions, skips);
-        _members[slot] = (start, end);
+        _members[slot] = (work, start, end);
     }
 
-    private void Deliver(ReadOnlySpan<int> order, int slot, IReadOnlyList<IDeviceHead> heads, OutputCheck check, HeadOutputHandler handler)
+    private void Deliver(int slot, OutputCheck check)
     {
         var batch = _batches[slot];
-        var members = order[_members[slot].Start.._members[slot].End];
+        var (work, start, end) = _members[slot];
+        var (heads, handler) = (work.Work.Heads, work.Work.Handler);
+        var members = work.Order.Span[start..end];
         var offsets = batch.Offsets;
         for (int k = 0; k < heads.Count; k++)
             check(_device.Output(slot, k), heads[k].Spec.Input, heads[k].OutFeatures, offsets, members);

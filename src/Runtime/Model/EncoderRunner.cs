@@ -38,9 +38,8 @@ internal sealed class EncoderRunner
     private readonly int _batchSize;
     private readonly DevicePipeline? _pipeline;
     private readonly Dictionary<(HeadInput, bool), IDeviceHead> _poolingHeads = new();
-    private int[] _lengths = [];
-    private int[] _order = [];
-    private long[] _sortKeys = [];
+    // Two sets: a device run sorts the next work while the last batch of the one before still needs its order.
+    private readonly SortBuffers[] _sortBuffers = [new(), new()];
 
     /// <summary>A runner over <paramref name="encoder"/>; <paramref name="modelPath"/> (the model folder) is named by errors about its outputs.</summary>
     public EncoderRunner(Encoder encoder, int batchSize, string modelPath)
@@ -53,7 +52,7 @@ internal sealed class EncoderRunner
         if (encoder.Device is not null) _pipeline = new DevicePipeline(encoder);
     }
 
-    /// <summary>Whether batches run on a device (<see cref="RunHeads"/> and <see cref="LoadHead"/> then serve).</summary>
+    /// <summary>Whether batches run on a device (<see cref="RunHeads(IEnumerable{DeviceWork})"/> and <see cref="LoadHead"/> then serve).</summary>
     public bool OnDevice => _pipeline is not null;
 
     /// <summary>Whether batches overlap on the device (the next staged while one runs), so preparing inputs ahead pays.</summary>
@@ -87,10 +86,15 @@ internal sealed class EncoderRunner
     /// </summary>
     /// <remarks>A mean leaves out each input's first <paramref name="skipTokens"/>(index) tokens (prompt tokens), if given.</remarks>
     public void RunPooled(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler,
+        Func<int, int>? skipTokens = null) =>
+        RunHeads([PooledWork(encodings, pooling, normalize, handler, skipTokens)]);
+
+    /// <summary>The work of <see cref="RunPooled"/>, to run with others through <see cref="RunHeads(IEnumerable{DeviceWork})"/>.</summary>
+    public DeviceWork PooledWork(IReadOnlyList<TokenEncoding> encodings, TokenPooling pooling, bool normalize, PooledVectorHandler handler,
         Func<int, int>? skipTokens = null)
     {
         var input = pooling == TokenPooling.Mean ? HeadInput.MeanOfTokens : HeadInput.FirstToken;
-        RunHeads(encodings, [PoolingHead(input, normalize)], (index, _, outputs) => handler(index, outputs[0]), skipTokens);
+        return new DeviceWork(encodings, [PoolingHead(input, normalize)], (index, _, outputs) => handler(index, outputs[0]), skipTokens);
     }
 
     /// <summary>Uploads a task head to the encoder's device (<see cref="OnDevice"/> must hold).</summary>
@@ -105,15 +109,30 @@ internal sealed class EncoderRunner
     /// runs; each input's head outputs go to <paramref name="handler"/> in batch order. Outputs are checked finite.
     /// </summary>
     public void RunHeads(IReadOnlyList<TokenEncoding> encodings, IReadOnlyList<IDeviceHead> heads, HeadOutputHandler handler,
-        Func<int, int>? skipTokens = null)
+        Func<int, int>? skipTokens = null) =>
+        RunHeads([new DeviceWork(encodings, heads, handler, skipTokens)]);
+
+    /// <summary>
+    /// Runs several works as one pipeline, in order, each sorted by length on its own: <paramref name="works"/> is read
+    /// lazily, the next one asked for while the last batch of the one before runs, and its first batch staged then,
+    /// so the device does not drain between works (chunks of a long list tokenized ahead). Holds the runner until
+    /// the last work is done.
+    /// </summary>
+    public void RunHeads(IEnumerable<DeviceWork> works)
     {
         var pipeline = _pipeline ?? throw NotOnDevice();
         RefuseReentry();
+        // Buffers alternate between works with batches: an empty one must not take the set the work before still reads.
         lock (_lock)
-        {
-            var order = SortByLength(encodings, out var lengths);
-            pipeline.Run(encodings, order, lengths, _batchSize, Math.Max(TokenBudget, _encoder.Config.MaxTokens), heads, CheckFinite, handler, skipTokens);
-        }
+            pipeline.Run(works.Where(work => work.Encodings.Count > 0).Select((work, i) => Sort(work, _sortBuffers[i % 2])), _batchSize,
+                Math.Max(TokenBudget, _encoder.Config.MaxTokens), CheckFinite);
+    }
+
+    private SortedWork Sort(DeviceWork work, SortBuffers buffers)
+    {
+        int count = work.Encodings.Count;
+        SortByLength(work.Encodings, buffers, out _);
+        return new SortedWork(work, buffers.Order.AsMemory(0, count), buffers.Lengths.AsMemory(0, count));
     }
 
     private static InvalidOperationException NotOnDevice() => new("the encoder runs on the CPU, not on a device");
@@ -152,7 +171,7 @@ internal sealed class EncoderRunner
         RefuseReentry();
         lock (_lock)
         {
-            var order = SortByLength(encodings, out var lengths);
+            var order = SortByLength(encodings, _sortBuffers[0], out var lengths);
             for (int start = 0; start < count;)
             {
                 int end = LengthBatcher.BatchEnd(order, lengths, start, _batchSize, budget);
@@ -217,20 +236,28 @@ internal sealed class EncoderRunner
     }
 
     /// <summary>Validates every input and returns the input indices sorted by length (the lengths, by input, in <paramref name="lengths"/>).</summary>
-    private Span<int> SortByLength(IReadOnlyList<TokenEncoding> encodings, out Span<int> lengths)
+    private Span<int> SortByLength(IReadOnlyList<TokenEncoding> encodings, SortBuffers buffers, out Span<int> lengths)
     {
         int count = encodings.Count;
-        if (_lengths.Length < count)
+        if (buffers.Lengths.Length < count)
         {
-            _lengths = new int[count];
-            _order = new int[count];
-            _sortKeys = new long[count];
+            buffers.Lengths = new int[count];
+            buffers.Order = new int[count];
+            buffers.Keys = new long[count];
         }
-        lengths = _lengths.AsSpan(0, count);
-        var order = _order.AsSpan(0, count);
+        lengths = buffers.Lengths.AsSpan(0, count);
+        var order = buffers.Order.AsSpan(0, count);
         for (int i = 0; i < count; i++) lengths[i] = Validate(encodings[i], i);
-        LengthBatcher.SortByLength(lengths, order, _sortKeys);
+        LengthBatcher.SortByLength(lengths, order, buffers.Keys);
         return order;
+    }
+
+    /// <summary>Reused sort buffers: every input's length, the input indices by length, the sort keys.</summary>
+    private sealed class SortBuffers
+    {
+        public int[] Lengths = [];
+        public int[] Order = [];
+        public long[] Keys = [];
     }
 
     /// <summary>Checks one input against the model's limits and tables; returns its length.</summary>

@@ -1,5 +1,4 @@
 using EmbedRt.Tokenization;
-using EmbedRt.Tokenization.Pipeline;
 
 namespace EmbedRt.Model;
 
@@ -9,6 +8,43 @@ namespace EmbedRt.Model;
 /// <param name="PromptTokens">Leading tokens (CLS and the prompt) that mean pooling leaves out when the model says so.</param>
 /// <param name="Truncated">Whether the input was cut to the max length (prompt included in the count).</param>
 internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens, bool Truncated = false);
+
+/// <summary>
+/// A user input over the limit that the chunk-mean policy splits into windows. Its windows are tokenized again,
+/// lazily, when they run, so a huge input never has its ids or windows in memory at once.
+/// </summary>
+/// <param name="Owner">Index of the user input.</param>
+/// <param name="PromptTokens">Leading tokens of the first window that mean pooling leaves out when the model says so.</param>
+/// <param name="Windows">Number of windows.</param>
+/// <param name="Tokens">Tokens of all windows, special tokens included.</param>
+/// <param name="Encode">The windows in order, tokenized as they are enumerated.</param>
+internal sealed record ChunkedInput(int Owner, int PromptTokens, int Windows, long Tokens, Func<IEnumerable<TokenEncoding>> Encode)
+{
+    /// <summary>Text tokens of a full window (every window but the last is full).</summary>
+    public int WindowText { get; init; }
+
+    /// <summary>Special tokens before the text in each window.</summary>
+    public int SpecialsBefore { get; init; }
+
+    /// <summary>
+    /// Leading tokens of window <paramref name="window"/> a mean leaves out: the prompt's tokens wherever they fall,
+    /// with that window's leading special tokens, as sentence-transformers leaves out CLS and the prompt; a prompt
+    /// longer than a window is left out of every window that holds part of it. (The pooling clamps it to the window.)
+    /// </summary>
+    public int LeadingTokensLeftOut(int window)
+    {
+        if (window == 0) return PromptTokens;
+        int promptHere = Math.Clamp(PromptTokens - SpecialsBefore - window * WindowText, 0, WindowText);
+        return promptHere > 0 ? SpecialsBefore + promptHere : 0;
+    }
+}
+
+/// <summary>What <see cref="InputPreparer.Prepare"/> makes of user inputs: encoder inputs, and inputs split into windows.</summary>
+internal sealed record PreparedInputs(List<PreparedInput> Whole, List<ChunkedInput> Chunked)
+{
+    /// <summary>Tokens the encoder runs for all of them.</summary>
+    public long TokenCount => Whole.Sum(input => (long)input.Encoding.Ids.Length) + Chunked.Sum(input => input.Tokens);
+}
 
 /// <summary>
 /// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
@@ -22,8 +58,8 @@ internal sealed class InputPreparer
     private readonly LongInputPolicy _policy;
     private readonly TruncationDirection _direction;
     private readonly bool _lowerCase;
-    // The single-text template's special tokens around the text, repeated around every window.
-    private readonly int _specialsBefore, _specialsAfter;
+    // The single-text template's special tokens, repeated in every chunk-mean window.
+    private readonly int _specials;
 
     /// <exception cref="ArgumentOutOfRangeException">Chunk-mean windows of <paramref name="maxLength"/> tokens would hold no text.</exception>
     public InputPreparer(ITextTokenizer tokenizer, int maxLength, LongInputPolicy policy, TruncationDirection direction, bool lowerCase)
@@ -33,25 +69,23 @@ internal sealed class InputPreparer
         _policy = policy;
         _direction = direction;
         _lowerCase = lowerCase;
-        int specials = tokenizer.SpecialTokenCount(pair: false);
-        _specialsBefore = tokenizer is PipelineTokenizer pipeline ? pipeline.SingleSpecialTokensBefore : Math.Min(1, specials);
-        _specialsAfter = specials - _specialsBefore;
+        _specials = tokenizer.SpecialTokenCount(pair: false);
         CheckWindowRoom(policy);
     }
 
     /// <summary>A window must hold at least one text token besides the special tokens, or splitting never ends.</summary>
     private void CheckWindowRoom(LongInputPolicy effective)
     {
-        if (effective == LongInputPolicy.ChunkMean && _maxLength <= _specialsBefore + _specialsAfter)
+        if (effective == LongInputPolicy.ChunkMean && _maxLength <= _specials)
             throw new ArgumentOutOfRangeException(nameof(EmbeddingOptions.MaxLength), _maxLength,
-                $"max length {_maxLength} leaves no room for text in chunk-mean windows: the tokenizer adds {_specialsBefore + _specialsAfter} special tokens to each");
+                $"max length {_maxLength} leaves no room for text in chunk-mean windows: the tokenizer adds {_specials} special tokens to each");
     }
 
     /// <summary>
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
     /// </summary>
-    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
+    public PreparedInputs Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
         LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
     {
         var effective = policyOverride ?? _policy;
@@ -60,6 +94,7 @@ internal sealed class InputPreparer
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
         int promptTokens = excludePrompt && prompt.Length > 0 ? _tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
+        var chunked = new List<ChunkedInput>();
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
@@ -71,8 +106,8 @@ internal sealed class InputPreparer
                 pair = pair?.ToLowerInvariant();
             }
             // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
-            // never tokenized whole unless its windows are wanted.
-            var encoding = _tokenizer.Encode(text, pair, effective == LongInputPolicy.ChunkMean && pair is null ? null : _maxLength + 1);
+            // never tokenized whole here.
+            var encoding = _tokenizer.Encode(text, pair, _maxLength + 1);
             if (encoding.Ids.Length <= _maxLength)
             {
                 prepared.Add(new PreparedInput(i, encoding, promptTokens));
@@ -88,41 +123,26 @@ internal sealed class InputPreparer
                 default:
                     if (pair is not null)
                         throw new InputTooLongException(i, _maxLength, $"input {i} is a pair of more than the limit of {_maxLength} tokens; pairs cannot be chunked");
-                    AddWindows(i, encoding, promptTokens, prepared);
+                    chunked.Add(Chunk(i, text, promptTokens));
                     break;
             }
         }
-        return prepared;
+        return new PreparedInputs(prepared, chunked);
     }
 
     /// <summary>
-    /// Splits a single-text encoding [before…, content…, after…] into windows [before…, part…, after…], where
-    /// before/after are the template's special tokens (none, one or several on each side).
+    /// A long text's windows [specials, part…, specials] of at most the max length, counted now (tokenizing as it
+    /// goes, keeping nothing) and tokenized again when they run.
     /// </summary>
-    private void AddWindows(int owner, TokenEncoding full, int promptTokens, List<PreparedInput> prepared)
+    private ChunkedInput Chunk(int owner, string text, int promptTokens)
     {
-        int specials = _specialsBefore + _specialsAfter;
-        int window = _maxLength - specials;
-        int contentLength = full.Ids.Length - specials;
-        // The prompt's tokens (after the leading specials) are left out of the mean in whichever windows hold them,
-        // each window's leading specials with them, as the first window does: a prompt longer than a window is not
-        // pooled into the later windows.
-        int promptContent = Math.Max(0, promptTokens - _specialsBefore);
-        for (int start = 0; start < contentLength; start += window)
+        var windowed = _tokenizer as IWindowedTokenizer
+            ?? throw new NotSupportedException($"the chunk-mean policy needs EmbedRt's own tokenizer, not {_tokenizer.GetType().Name}");
+        var (windows, tokens) = windowed.CountWindows(text, _maxLength);
+        return new ChunkedInput(owner, promptTokens, windows, tokens, () => windowed.EncodeWindows(text, _maxLength))
         {
-            int length = Math.Min(window, contentLength - start);
-            int promptHere = Math.Clamp(promptContent - start, 0, length);
-            int skip = start == 0 ? promptTokens : promptHere > 0 ? _specialsBefore + promptHere : 0;
-            prepared.Add(new PreparedInput(owner, new TokenEncoding(Window(full.Ids, start, length), Window(full.TypeIds, start, length)), skip));
-        }
-    }
-
-    private int[] Window(int[] full, int start, int length)
-    {
-        var window = new int[_specialsBefore + length + _specialsAfter];
-        full.AsSpan(0, _specialsBefore).CopyTo(window);
-        full.AsSpan(_specialsBefore + start, length).CopyTo(window.AsSpan(_specialsBefore));
-        full.AsSpan(full.Length - _specialsAfter).CopyTo(window.AsSpan(_specialsBefore + length));
-        return window;
+            WindowText = _maxLength - _specials,
+            SpecialsBefore = windowed.SpecialTokensBeforeText,
+        };
     }
 }

@@ -2,20 +2,22 @@ namespace EmbedRt.Model;
 
 /// <summary>
 /// On a device the CPU's share of the work is tokenizing: long input lists go in chunks, the next chunk tokenized
-/// on another thread while the device runs this one (whose batches overlap among themselves, see
-/// <see cref="DevicePipeline"/>). Results are those of one pass: no output row depends on which inputs share its batch.
+/// on another thread while the device runs this one. The chunks flow through one device pipeline
+/// (<see cref="EncoderRunner.RunHeads(IEnumerable{DeviceWork})"/>): the next chunk's first batch is staged while the
+/// last batch of the one before runs. Results are those of one pass: no output row depends on which inputs share its batch.
 /// </summary>
 internal static class TokenizeAhead
 {
-    /// <summary>Inputs per chunk, in batches: the device drains once per chunk.</summary>
+    /// <summary>Inputs per chunk, in batches: what is tokenized while the chunk before runs.</summary>
     public const int BatchesPerChunk = 4;
 
     /// <summary>
-    /// Calls <paramref name="run"/>(start, prepared) for consecutive chunks of <paramref name="count"/> inputs, each
-    /// chunk prepared by <paramref name="prepare"/>(start, length) while the one before runs. An exception from
-    /// either surfaces here; a chunk still being prepared then is left to finish on its own.
+    /// Consecutive chunks of <paramref name="count"/> inputs as (first input, prepared), each prepared by
+    /// <paramref name="prepare"/>(start, length) on another thread, started when the chunk before is handed out.
+    /// A preparation's exception surfaces when its chunk is asked for; a chunk still being prepared when the
+    /// caller stops asking is left to finish on its own.
     /// </summary>
-    public static void Run<TPrepared>(int count, int chunk, Func<int, int, TPrepared> prepare, Action<int, TPrepared> run)
+    public static IEnumerable<(int Start, TPrepared Prepared)> Chunks<TPrepared>(int count, int chunk, Func<int, int, TPrepared> prepare)
     {
         var next = Task.Run(() => prepare(0, Math.Min(chunk, count)));
         for (int start = 0; start < count; start += chunk)
@@ -23,7 +25,7 @@ internal static class TokenizeAhead
             var prepared = next.GetAwaiter().GetResult();
             int following = start + chunk;
             if (following < count) next = Task.Run(() => prepare(following, Math.Min(chunk, count - following)));
-            run(start, prepared);
+            yield return (start, prepared);
         }
     }
 }

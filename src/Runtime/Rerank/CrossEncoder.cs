@@ -69,8 +69,11 @@ public sealed class CrossEncoder : IDisposable
             return encodings;
         }
         if (!_runner.Overlaps || pairs.Count <= _tokenizeAhead) return Logits(Tokenize(0, pairs.Count));
+        // Chunks tokenized ahead flow through one device pipeline (TokenizeAhead).
+        using var lease = _loaded.Acquire(nameof(CrossEncoder));
         var logits = new float[pairs.Count];
-        TokenizeAhead.Run(pairs.Count, _tokenizeAhead, Tokenize, (start, encodings) => Logits(encodings).CopyTo(logits, start));
+        _runner.RunHeads(TokenizeAhead.Chunks(pairs.Count, _tokenizeAhead, Tokenize).Select(chunk =>
+            new DeviceWork(chunk.Prepared, [_deviceHead!], (index, _, outputs) => logits[chunk.Start + index] = outputs[0][0])));
         return logits;
     }
 

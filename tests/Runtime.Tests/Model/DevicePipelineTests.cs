@@ -52,6 +52,65 @@ public class DevicePipelineTests
         }
     }
 
+    [Fact]
+    public void ChunksTokenizedAheadFlowThroughOnePipelineWithoutADrain()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"),
+            new EmbeddingOptions { Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2 });
+        // 19 texts in chunks of 4 batches of 2: 8 + 8 + 3 texts, 4 + 4 + 2 batches.
+        string[] words = ["hello", "world", "embedding", "models", "run", "on", "devices", "quickly", "today"];
+        var texts = Enumerable.Range(0, 19).Select(i => string.Join(' ', Enumerable.Range(0, 1 + (i * 5) % 7).Select(w => words[(i + w) % words.Length]))).ToArray();
+
+        var vectors = model.Embed(texts);
+        Assert.Equal(10, StagedBatches(device));
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+        // In order, each its own: the fake device's mean is the mean of the text's ids; the same as one unchunked pass.
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        var onePass = model.Embed([prepared])[0];
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.All(vectors[i], value => Assert.Equal(prepared.Inputs[i].Encoding.Ids.Average(), value, 1e-3));
+            Assert.Equal(onePass[i], vectors[i]);
+        }
+
+        // BGE-M3's three heads over 9 texts: chunks of 8 + 1, batches 4 + 1, no drain between them either.
+        var m3Device = new FakeDevice(2);
+        using var m3 = BgeM3Model.Load(Fixtures.Model("xlmr-tiny-m3"), new EmbeddingOptions { Device = m3Device, BatchSize = 2 });
+        var results = m3.Encode(texts[..9]);
+        Assert.Equal(5, StagedBatches(m3Device));
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(m3Device);
+        for (int i = 0; i < 9; i++)
+            Assert.Equal(m3.Tokenizer.Encode(texts[i], maxLength: m3.MaxLength).Ids.Length - 1, results[i].ColBert.Length);
+    }
+
+    [Fact]
+    public void WorksFlowingThroughOneRunKeepTheirOwnInputsAcrossAnEmptyOne()
+    {
+        var device = new FakeDevice(2);
+        using var loaded = LoadedEncoder.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions { Device = device });
+        var runner = new EncoderRunner(loaded.Encoder, batchSize: 2, "bert-tiny-uncased");
+        var cls = runner.LoadHead(new DeviceHeadSpec(HeadInput.FirstToken, []));
+        // The first work's last batch still runs when the third (no longer, so the buffers do not grow) is sorted: not into the buffers it reads.
+        TokenEncoding[] Inputs(int first, params int[] lengths) =>
+            lengths.Select((length, i) => new TokenEncoding([first + i, .. Enumerable.Repeat(7, length - 1)], new int[length])).ToArray();
+        var works = new[] { Inputs(100, 3, 1, 5, 2), Inputs(200), Inputs(300, 2, 1, 6, 4) };
+        var seen = new List<(int Work, int Index, float First)>();
+        runner.RunHeads(works.Select((inputs, w) => new DeviceWork(inputs, [cls], (index, _, outputs) => seen.Add((w, index, outputs[0][0])))));
+        Assert.Equal(8, seen.Count);
+        Assert.All(seen, entry => Assert.Equal(100 * (entry.Work + 1) + entry.Index, entry.First));
+        Assert.Equal([0, 0, 0, 0, 2, 2, 2, 2], seen.Select(entry => entry.Work)); // works in order
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+    }
+
+    private static int StagedBatches(FakeDevice device) => device.Log.Count(entry => entry.StartsWith("stage "));
+
+    private static void AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(FakeDevice device)
+    {
+        for (int n = 0; n + 1 < StagedBatches(device); n++)
+            Assert.True(device.Log.IndexOf($"stage {n + 1}") < device.Log.IndexOf($"wait {n}"), $"batch {n}: {string.Join(", ", device.Log)}");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -64,7 +123,10 @@ public class DevicePipelineTests
         });
         string[] texts = ["short text", string.Join(' ', Enumerable.Repeat("hello world again and again", 6)), "another one"];
         var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
-        Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
+        var windowsOf = Enumerable.Range(0, texts.Length).Select(owner =>
+            prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.Encode())).ToArray()).ToArray();
+        Assert.True(windowsOf[1].Length > 2, "the long text must span several windows");
 
         float[][]? announced = null;
         var vectors = model.Embed([prepared], (group, groupVectors) => announced = groupVectors.Select(v => v.ToArray()).ToArray())[0];
@@ -72,11 +134,41 @@ public class DevicePipelineTests
         for (int owner = 0; owner < texts.Length; owner++)
         {
             // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.
-            double expected = prepared.Inputs.Where(input => input.Owner == owner).Average(input => input.Encoding.Ids.Average());
+            double expected = windowsOf[owner].Average(window => window.Ids.Average());
             if (normalize) expected = 1 / Math.Sqrt(model.Dimension); // all components alike, then L2-normalized
             Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
         }
         Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens))); // no hidden state crossed
+    }
+
+    /// <summary>
+    /// Long inputs among texts tokenized ahead: their windows (more than one group of 4 batches each) join the one
+    /// pipeline lazily, without a drain, and each owner gets the mean of its own windows.
+    /// </summary>
+    [Fact]
+    public void WindowsOfLongInputsFlowThroughTheTokenizeAheadPipeline()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        string longText = string.Join(' ', Enumerable.Repeat("hello world again and again", 12));
+        var texts = Enumerable.Range(0, 19).Select(i => i % 6 == 1 ? $"{longText} {i}" : $"text number {i}").ToArray();
+        var vectors = model.Embed(texts); // 19 texts > 4 batches of 2: tokenized ahead in chunks
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        Assert.All(prepared.Chunked, input => Assert.True(input.Windows > 8, "each long text must need more than one group of windows"));
+        Assert.Equal([1, 7, 13], prepared.Chunked.Select(input => input.Owner));
+        for (int owner = 0; owner < texts.Length; owner++)
+        {
+            var windows = prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.Encode())).ToArray();
+            double expected = windows.Average(window => window.Ids.Average());
+            Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
+        }
+        Assert.Equal(model.Embed([prepared])[0], vectors);
     }
 
     [Fact]

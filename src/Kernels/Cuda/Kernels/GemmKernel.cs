@@ -27,8 +27,13 @@ public readonly struct GemmTile64 : IGemmTile
     public int Size => 64;
 }
 
-/// <summary>y[Rows, Out] = act(x[Rows, In] · W[Out, In]ᵀ + b), activation as an <see cref="Activation"/> code.</summary>
-public readonly record struct GemmShape(int Rows, int Out, int In, int Activation);
+/// <summary>
+/// y[Rows, Out] = act(x[Rows, In] · W[Out, In]ᵀ + b), activation as an <see cref="Activation"/> code. With
+/// <paramref name="SkipFirstOf"/> sequences (cumulative offsets in the kernel's offsets view), x's rows are those
+/// sequences' packed rows and each sequence's first row is left out (ColBERT skips CLS): row r of y is x's row r + s + 1,
+/// s the sequence it falls in.
+/// </summary>
+public readonly record struct GemmShape(int Rows, int Out, int In, int Activation, int SkipFirstOf = 0);
 
 /// <summary>
 /// Tiled shared-memory GEMM, the GPU twin of <see cref="Reference.ReferenceKernels.Linear"/>: x and the PyTorch
@@ -36,13 +41,15 @@ public readonly record struct GemmShape(int Rows, int Out, int In, int Activatio
 /// vectors widened in registers), stored k-major into shared memory, and each thread accumulates a 4 × 4
 /// register block with fma from two 16-byte shared loads per k. Double-buffered: the next k-step is loaded into
 /// registers while the current one is multiplied, then stored into the other buffer, one barrier per step.
-/// Bias and the activation are applied in the epilogue. Grid: (⌈Out / Size⌉, ⌈Rows / Size⌉).
+/// Bias and the activation are applied in the epilogue. Grid: (⌈Out / Size⌉, ⌈Rows / Size⌉). Rows of x can skip
+/// each sequence's first (<see cref="GemmShape.SkipFirstOf"/>): every thread loads one row of x, so it maps that
+/// row once, before the k loop, and the loop is unchanged.
 /// </summary>
 public static class GemmKernel
 {
     /// <summary>One output tile.</summary>
     public static void Linear<TTile, T, TReader>(ArrayView<float> x, ArrayView<T> weight, ArrayView<float> bias,
-        int hasBias, ArrayView<float> y, GemmShape shape)
+        int hasBias, ArrayView<int> offsets, ArrayView<float> y, GemmShape shape)
         where TTile : struct, IGemmTile
         where T : unmanaged
         where TReader : struct, IElementReader<T>
@@ -59,8 +66,10 @@ public static class GemmKernel
         int loadRow = thread / (depth / 4), loadK = thread % (depth / 4) * 4;
         int k = shape.In;
         bool vectors = k % 4 == 0;
+        int rowA = rowBase + loadRow;
+        int sourceA = shape.SkipFirstOf > 0 && rowA < shape.Rows ? RowAfterFirst(offsets, shape.SkipFirstOf, rowA) : rowA;
 
-        var nextA = LoadX(x, rowBase + loadRow, loadK, shape, vectors);
+        var nextA = LoadX(x, rowA, sourceA, loadK, shape, vectors);
         var nextB = LoadWeight<T, TReader>(weight, colBase + loadRow, loadK, shape, vectors);
         StoreKMajor(tileA, 0, size, loadRow, loadK, nextA);
         StoreKMajor(tileB, 0, size, loadRow, loadK, nextB);
@@ -74,7 +83,7 @@ public static class GemmKernel
             bool more = step + 1 < steps;
             if (more)
             {
-                nextA = LoadX(x, rowBase + loadRow, (step + 1) * depth + loadK, shape, vectors);
+                nextA = LoadX(x, rowA, sourceA, (step + 1) * depth + loadK, shape, vectors);
                 nextB = LoadWeight<T, TReader>(weight, colBase + loadRow, (step + 1) * depth + loadK, shape, vectors);
             }
             int bufferQuads = current * depth * lanes;
@@ -96,10 +105,26 @@ public static class GemmKernel
         StoreRow(y, row + 3, col, shape, b, acc.C30, acc.C31, acc.C32, acc.C33);
     }
 
-    private static Float4 LoadX(ArrayView<float> x, int row, int kIndex, GemmShape shape, bool vectors)
+    /// <summary>
+    /// x's row for output row <paramref name="row"/> when each of <paramref name="sequences"/> skips its first row: the
+    /// last sequence s whose packed start offsets[s] − s is ≤ row holds it (binary search; empty ones are passed over).
+    /// </summary>
+    private static int RowAfterFirst(ArrayView<int> offsets, int sequences, int row)
+    {
+        int low = 0, high = sequences - 1;
+        while (low < high)
+        {
+            int middle = (low + high + 1) / 2;
+            if (offsets[middle] - middle <= row) low = middle;
+            else high = middle - 1;
+        }
+        return row + low + 1;
+    }
+
+    private static Float4 LoadX(ArrayView<float> x, int row, int sourceRow, int kIndex, GemmShape shape, bool vectors)
     {
         if (row >= shape.Rows) return default;
-        long first = (long)row * shape.In + kIndex;
+        long first = (long)sourceRow * shape.In + kIndex;
         if (vectors && kIndex + 4 <= shape.In) return x.Cast<Float4>().AsAligned(16)[first / 4];
         return new Float4
         {
