@@ -16,7 +16,7 @@ public sealed partial class EmbeddingModel
         string promptText = ResolvePrompt(options.PromptName, options.Prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
         var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection);
-        foreach (var input in prepared) _runner.Validate(input.Encoding, input.Owner);
+        foreach (var input in prepared.Whole) _runner.Validate(input.Encoding, input.Owner);
         return new PreparedTexts(prepared, inputs.Count, options.Normalize ?? Normalize);
     }
 
@@ -25,13 +25,13 @@ public sealed partial class EmbeddingModel
     public PreparedTexts Prepare(IReadOnlyList<TokenEncoding> encodings, bool? normalize = null)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
-        var prepared = new PreparedInput[encodings.Count];
-        for (int i = 0; i < prepared.Length; i++)
+        var prepared = new List<PreparedInput>(encodings.Count);
+        for (int i = 0; i < encodings.Count; i++)
         {
             _runner.Validate(encodings[i], i);
-            prepared[i] = new PreparedInput(i, encodings[i], PromptTokens: 0);
+            prepared.Add(new PreparedInput(i, encodings[i], PromptTokens: 0));
         }
-        return new PreparedTexts(prepared, encodings.Count, normalize ?? Normalize);
+        return new PreparedTexts(new PreparedInputs(prepared, []), encodings.Count, normalize ?? Normalize);
     }
 
     /// <summary>
@@ -49,6 +49,7 @@ public sealed partial class EmbeddingModel
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = new List<PreparedInput>();
+        var chunked = new List<ChunkedInput>();
         var normalize = new bool[groups.Sum(g => g.Count)];
         var groupOf = new int[normalize.Length];
         var starts = new int[groups.Count + 1];
@@ -56,6 +57,7 @@ public sealed partial class EmbeddingModel
         {
             int offset = starts[g];
             foreach (var input in groups[g].Inputs) inputs.Add(input with { Owner = input.Owner + offset });
+            foreach (var input in groups[g].Chunked) chunked.Add(input with { Owner = input.Owner + offset });
             normalize.AsSpan(offset, groups[g].Count).Fill(groups[g].Normalize);
             groupOf.AsSpan(offset, groups[g].Count).Fill(g);
             starts[g + 1] = offset + groups[g].Count;
@@ -70,49 +72,81 @@ public sealed partial class EmbeddingModel
         for (int g = 0; g < groups.Count; g++)
             if (remaining[g] == 0) onGroupEmbedded?.Invoke(g, []);
         vectors = new float[normalize.Length][];
-        Pool(inputs, normalize, vectors, ownerDone);
+        Pool(inputs, chunked, normalize, vectors, ownerDone);
         var results = new float[groups.Count][][];
         for (int g = 0; g < groups.Count; g++) results[g] = vectors[starts[g]..starts[g + 1]];
         return results;
     }
 
-    /// <summary>Pools every owner's vector; an owner split into several windows gets the mean of its window vectors.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize) => Pool(prepared, normalize, new float[normalize.Length][], ownerDone: null);
+    /// <summary>
+    /// Pools every owner's vector into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner
+    /// whose vector is final. An owner split into windows gets the mean of its window vectors; its windows are
+    /// tokenized and run a few batches at a time, so memory is bounded by the batch, not by the input.
+    /// </summary>
+    private void Pool(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
+    {
+        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, chunked, normalize, vectors, ownerDone, _loaded.Encoder.OnDevice);
+        Run(windows, prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner, WholePromptTokens(prepared));
+        RunChunked(windows, chunked);
+    }
 
-    /// <summary>Pools into <paramref name="vectors"/>, telling <paramref name="ownerDone"/> each owner whose vector is final.</summary>
-    private float[][] Pool(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
+    /// <summary>The prompt tokens of each whole input, or null where none has any.</summary>
+    private static Func<int, int>? WholePromptTokens(List<PreparedInput> prepared) =>
+        prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null;
+
+    /// <summary>Runs the windows of chunk-mean inputs a group of batches at a time, as they are tokenized.</summary>
+    private void RunChunked(WindowCombiner windows, List<ChunkedInput> chunked)
+    {
+        var group = new List<TokenEncoding>(_tokenizeAhead);
+        foreach (var input in chunked)
+        {
+            int first = 0; // window number of group[0]
+            void RunGroup()
+            {
+                int start = first;
+                Run(windows, group, _ => input.Owner, input.PromptTokens > 0 ? index => start + index == 0 ? input.PromptTokens : 0 : null);
+                first += group.Count;
+                group.Clear();
+            }
+            input.StreamWindows(window =>
+            {
+                _runner.Validate(window, input.Owner);
+                group.Add(window);
+                if (group.Count == _tokenizeAhead) RunGroup();
+            });
+            if (group.Count > 0) RunGroup();
+        }
+    }
+
+    /// <summary>Runs encoder inputs (per input: its owner, and the leading tokens a mean leaves out) and combines their vectors.</summary>
+    private void Run(WindowCombiner windows, IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens)
     {
         if (_loaded.Encoder.OnDevice)
         {
-            _runner.RunHeads([PoolOnDevice(prepared, normalize, vectors, ownerDone)]);
-            return vectors;
+            _runner.RunHeads([PooledWork(windows, encodings, ownerOf, promptTokens)]);
+            return;
         }
+        if (Pooling != PoolingMode.Mean) promptTokens = null;
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        var windows = new WindowCombiner(kernels, h, prepared, normalize, vectors, ownerDone, onDevice: false);
-        _runner.Run(prepared.Select(p => p.Encoding).ToArray(), (index, ids, hidden) =>
+        _runner.Run(encodings, (index, ids, hidden) =>
         {
-            var input = prepared[index];
-            int skip = Pooling == PoolingMode.Mean ? Math.Min(input.PromptTokens, ids.Length - 1) : 0;
+            int owner = ownerOf(index);
+            int skip = promptTokens is null ? 0 : Math.Min(promptTokens(index), ids.Length - 1);
             Span<float> pooled = stackalloc float[h];
-            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.Windows(input.Owner) == 1 && normalize[input.Owner], pooled);
-            windows.Combine(index, pooled);
+            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.SingleNormalized(owner), pooled);
+            windows.Combine(owner, pooled);
         });
-        return vectors;
     }
 
     /// <summary>
-    /// The device work of <see cref="Pool(List{PreparedInput}, bool[], float[][], Action{int}?)"/>: every window pooled
-    /// on the device (a mean skipping its prompt tokens too), so only vectors come back, and combined here.
+    /// Encoder inputs pooled on the device (a mean skipping its prompt tokens too), so only vectors come back, and
+    /// combined here: to run alone or flowing with other works.
     /// </summary>
-    private DeviceWork PoolOnDevice(List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
-    {
-        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, normalize, vectors, ownerDone, onDevice: true);
-        return _runner.PooledWork(prepared.Select(p => p.Encoding).ToArray(), Heads.Pooling.ToTokenPooling(Pooling),
-            windows.NormalizedWhilePooled && normalize.Length > 0, (index, vector) => windows.Combine(index, vector),
-            Pooling == PoolingMode.Mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
-    }
+    private DeviceWork PooledWork(WindowCombiner windows, IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens) =>
+        _runner.PooledWork(encodings, Heads.Pooling.ToTokenPooling(Pooling), windows.NormalizedWhilePooled,
+            (index, vector) => windows.Combine(ownerOf(index), vector), Pooling == PoolingMode.Mean ? promptTokens : null);
 
     /// <summary>
     /// Owners' vectors from their windows' pooled vectors: an owner's only window is its vector; several windows of
@@ -122,34 +156,34 @@ public sealed partial class EmbeddingModel
     {
         private readonly IKernels _kernels;
         private readonly int _h;
-        private readonly List<PreparedInput> _prepared;
         private readonly bool[] _normalize;
         private readonly float[][] _vectors;
         private readonly Action<int>? _ownerDone;
         private readonly int[] _windows;
         private readonly int[] _pending;
 
-        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, bool[] normalize, float[][] vectors, Action<int>? ownerDone, bool onDevice)
+        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize,
+            float[][] vectors, Action<int>? ownerDone, bool onDevice)
         {
-            (_kernels, _h, _prepared, _normalize, _vectors, _ownerDone) = (kernels, h, prepared, normalize, vectors, ownerDone);
+            (_kernels, _h, _normalize, _vectors, _ownerDone) = (kernels, h, normalize, vectors, ownerDone);
             _windows = new int[normalize.Length];
             foreach (var input in prepared) _windows[input.Owner]++;
+            foreach (var input in chunked) _windows[input.Owner] += input.Windows;
             _pending = (int[])_windows.Clone();
-            NormalizedWhilePooled = onDevice
-                ? normalize.All(n => n) && _windows.All(w => w == 1) // the device normalizes a whole run or none of it
-                : true; // the CPU normalizes each single-window owner while pooling
+            // The device normalizes a whole run or none of it; the CPU normalizes each single-window owner while pooling.
+            NormalizedWhilePooled = onDevice ? normalize.Length > 0 && normalize.All(n => n) && _windows.All(w => w == 1) : true;
         }
 
-        /// <summary>Whether single-window owners come already normalized where they should be.</summary>
+        /// <summary>Whether the device pools normalized (every owner normalized and in one window).</summary>
         public bool NormalizedWhilePooled { get; }
 
-        /// <summary>The windows of one owner.</summary>
-        public int Windows(int owner) => _windows[owner];
+        /// <summary>Whether the CPU pools this owner's window normalized (its only window, normalized).</summary>
+        public bool SingleNormalized(int owner) => _windows[owner] == 1 && _normalize[owner];
 
-        /// <summary>Takes the pooled vector of prepared input <paramref name="index"/>.</summary>
-        public void Combine(int index, ReadOnlySpan<float> pooled)
+        /// <summary>Takes one pooled window vector of <paramref name="owner"/>.</summary>
+        public void Combine(int owner, ReadOnlySpan<float> pooled)
         {
-            int owner = _prepared[index].Owner, h = _h;
+            int h = _h;
             var vector = _vectors[owner] ??= new float[h];
             if (_windows[owner] == 1) pooled.CopyTo(vector);
             else for (int c = 0; c < h; c++) vector[c] += pooled[c] / _windows[owner];

@@ -107,13 +107,14 @@ public sealed partial class EmbeddingModel : IDisposable
 
     /// <summary>
     /// Texts in chunks, the next tokenized while the device runs this one, all through one device pipeline
-    /// (<see cref="TokenizeAhead"/>).
+    /// (<see cref="TokenizeAhead"/>); the windows of chunk-mean inputs run after it, streamed as they are tokenized.
     /// </summary>
     private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var results = new float[inputs.Count][];
         var truncated = new List<int>();
+        var windowed = new List<(WindowCombiner Windows, List<ChunkedInput> Chunked)>();
         var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options));
         _runner.RunHeads(chunks.Select(chunk =>
         {
@@ -122,8 +123,14 @@ public sealed partial class EmbeddingModel : IDisposable
             var normalize = new bool[prepared.Count];
             Array.Fill(normalize, prepared.Normalize);
             var vectors = new float[prepared.Count][];
-            return PoolOnDevice([.. prepared.Inputs], normalize, vectors, owner => results[start + owner] = vectors[owner]);
+            List<PreparedInput> whole = [.. prepared.Inputs];
+            List<ChunkedInput> chunked = [.. prepared.Chunked];
+            var windows = new WindowCombiner(_loaded.Kernels, Dimension, whole, chunked, normalize, vectors,
+                owner => results[start + owner] = vectors[owner], onDevice: true);
+            if (chunked.Count > 0) windowed.Add((windows, chunked));
+            return PooledWork(windows, whole.Select(p => p.Encoding).ToArray(), index => whole[index].Owner, WholePromptTokens(whole));
         }));
+        foreach (var (windows, chunked) in windowed) RunChunked(windows, chunked);
         // Told after the run, outside the model's device lock: the callback may call the model again.
         if (onTruncated is not null)
             foreach (int index in truncated) onTruncated(index);
@@ -139,7 +146,7 @@ public sealed partial class EmbeddingModel : IDisposable
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var inputs = texts.Select(text => (text, (string?)null)).ToArray();
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        return _preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).Sum(input => input.Encoding.Ids.Length);
+        return checked((int)_preparer.Prepare(inputs, ResolvePrompt(promptName, prompt), excludePrompt).TokenCount);
     }
 
     /// <summary>Embeds already tokenized inputs (special tokens included); results in input order.</summary>

@@ -29,16 +29,21 @@ public sealed record PrepareOptions
 /// </summary>
 public sealed class PreparedTexts
 {
-    internal PreparedTexts(IReadOnlyList<PreparedInput> inputs, int count, bool normalize)
+    internal PreparedTexts(PreparedInputs inputs, int count, bool normalize)
     {
-        Inputs = inputs;
+        Inputs = inputs.Whole;
+        Chunked = inputs.Chunked;
         Count = count;
         Normalize = normalize;
-        TokenCount = inputs.Sum(input => input.Encoding.Ids.Length);
-        TruncatedInputs = inputs.Where(input => input.Truncated).Select(input => input.Owner).ToArray();
+        TokenCount = checked((int)inputs.TokenCount);
+        TruncatedInputs = inputs.Whole.Where(input => input.Truncated).Select(input => input.Owner).ToArray();
     }
 
+    /// <summary>Inputs that run as they are (whole or truncated).</summary>
     internal IReadOnlyList<PreparedInput> Inputs { get; }
+
+    /// <summary>Inputs split into windows by the chunk-mean policy, tokenized again when they run.</summary>
+    internal IReadOnlyList<ChunkedInput> Chunked { get; }
 
     /// <summary>Number of inputs (vectors this yields).</summary>
     public int Count { get; }
@@ -53,5 +58,19 @@ public sealed class PreparedTexts
     public IReadOnlyList<int> TruncatedInputs { get; }
 
     /// <summary>The encoder inputs in order: one per input, or one per window of an input split by the chunk-mean policy.</summary>
-    public IEnumerable<TokenEncoding> Encodings => Inputs.Select(input => input.Encoding);
+    public IEnumerable<TokenEncoding> Encodings
+    {
+        get
+        {
+            int next = 0;
+            foreach (var input in Inputs)
+            {
+                for (; next < Chunked.Count && Chunked[next].Owner < input.Owner; next++)
+                    foreach (var window in Chunked[next].AllWindows()) yield return window;
+                yield return input.Encoding;
+            }
+            for (; next < Chunked.Count; next++)
+                foreach (var window in Chunked[next].AllWindows()) yield return window;
+        }
+    }
 }

@@ -10,6 +10,33 @@ namespace EmbedRt.Model;
 internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens, bool Truncated = false);
 
 /// <summary>
+/// A user input over the limit that the chunk-mean policy splits into windows. Its windows are tokenized again when
+/// they run (<see cref="StreamWindows"/>), a batch at a time, so a huge input never has its ids or windows in memory.
+/// </summary>
+/// <param name="Owner">Index of the user input.</param>
+/// <param name="PromptTokens">Leading tokens of the first window that mean pooling leaves out when the model says so.</param>
+/// <param name="Windows">Number of windows.</param>
+/// <param name="Tokens">Tokens of all windows, special tokens included.</param>
+/// <param name="StreamWindows">Tokenizes the input again, handing each window on in order.</param>
+internal sealed record ChunkedInput(int Owner, int PromptTokens, int Windows, long Tokens, Action<Action<TokenEncoding>> StreamWindows)
+{
+    /// <summary>Every window at once (for callers that list encodings, not for running them).</summary>
+    public List<TokenEncoding> AllWindows()
+    {
+        var windows = new List<TokenEncoding>(Windows);
+        StreamWindows(windows.Add);
+        return windows;
+    }
+}
+
+/// <summary>What <see cref="InputPreparer.Prepare"/> makes of user inputs: encoder inputs, and inputs split into windows.</summary>
+internal sealed record PreparedInputs(List<PreparedInput> Whole, List<ChunkedInput> Chunked)
+{
+    /// <summary>Tokens the encoder runs for all of them.</summary>
+    public long TokenCount => Whole.Sum(input => (long)input.Encoding.Ids.Length) + Chunked.Sum(input => input.Tokens);
+}
+
+/// <summary>
 /// Turns texts into encoder inputs: prepends the prompt, tokenizes, and applies the long-input policy
 /// (truncate at either end, refuse, or split into windows that are averaged afterwards). Lower-cases first when
 /// sentence_bert_config.json says do_lower_case, as sentence-transformers' Transformer module does.
@@ -20,7 +47,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
     /// </summary>
-    public List<PreparedInput> Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
+    public PreparedInputs Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
         LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
     {
         var effective = policyOverride ?? policy;
@@ -28,6 +55,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
         // sentence-transformers masks the prompt's tokens plus CLS: the prompt's encoding minus its final SEP.
         int promptTokens = excludePrompt && prompt.Length > 0 ? tokenizer.Encode(prompt).Ids.Length - 1 : 0;
         var prepared = new List<PreparedInput>(inputs.Count);
+        var chunked = new List<ChunkedInput>();
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
@@ -38,8 +66,8 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                 pair = pair?.ToLowerInvariant();
             }
             // One token over the limit tells "too long" apart, and the tokenizer stops there: a huge input is
-            // never tokenized whole unless its windows are wanted.
-            var encoding = tokenizer.Encode(text, pair, effective == LongInputPolicy.ChunkMean && pair is null ? null : maxLength + 1);
+            // never tokenized whole here.
+            var encoding = tokenizer.Encode(text, pair, maxLength + 1);
             if (encoding.Ids.Length <= maxLength)
             {
                 prepared.Add(new PreparedInput(i, encoding, promptTokens));
@@ -55,27 +83,22 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                 default:
                     if (pair is not null)
                         throw new InputTooLongException(i, maxLength, $"input {i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
-                    AddWindows(i, encoding, promptTokens, prepared);
+                    chunked.Add(Chunk(i, text, promptTokens));
                     break;
             }
         }
-        return prepared;
+        return new PreparedInputs(prepared, chunked);
     }
 
-    /// <summary>Splits a single-text encoding [first, content…, last] into windows [first, part…, last].</summary>
-    private void AddWindows(int owner, TokenEncoding full, int promptTokens, List<PreparedInput> prepared)
+    /// <summary>
+    /// A long text's windows [first, part…, last] of at most the max length, counted now (tokenizing as it goes,
+    /// keeping nothing) and tokenized again when they run.
+    /// </summary>
+    private ChunkedInput Chunk(int owner, string text, int promptTokens)
     {
-        int window = maxLength - 2;
-        int first = full.Ids[0], last = full.Ids[^1];
-        int contentLength = full.Ids.Length - 2;
-        for (int start = 0; start < contentLength; start += window)
-        {
-            int length = Math.Min(window, contentLength - start);
-            var ids = new int[length + 2];
-            ids[0] = first;
-            full.Ids.AsSpan(1 + start, length).CopyTo(ids.AsSpan(1));
-            ids[^1] = last;
-            prepared.Add(new PreparedInput(owner, new TokenEncoding(ids, new int[ids.Length]), start == 0 ? promptTokens : 0));
-        }
+        var windowed = tokenizer as IWindowedTokenizer
+            ?? throw new NotSupportedException($"the chunk-mean policy needs EmbedRt's own tokenizer, not {tokenizer.GetType().Name}");
+        var (windows, tokens) = windowed.EncodeWindows(text, maxLength, onWindow: null);
+        return new ChunkedInput(owner, promptTokens, windows, tokens, onWindow => windowed.EncodeWindows(text, maxLength, onWindow));
     }
 }

@@ -85,6 +85,22 @@ public class DevicePipelineTests
     }
 
     [Fact]
+    public void ChunksTokenizedAheadWithLongInputsGiveTheOnePassVectors()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = true, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        // 10 texts (chunks of 8 + 2), two of them long: split into windows, run after the flowing chunks.
+        var texts = Enumerable.Range(0, 10).Select(i => i is 3 or 9 ? string.Join(' ', Enumerable.Repeat("hello world again and again", 5)) : $"text {i}").ToArray();
+        var vectors = model.Embed(texts);
+        var onePass = model.Embed([model.Prepare(texts.Select(text => (text, (string?)null)).ToArray())])[0];
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(onePass[i], vectors[i]);
+        Assert.All(vectors, vector => Assert.Equal(1, Math.Sqrt(vector.Sum(v => (double)v * v)), 1e-5));
+    }
+
+    [Fact]
     public void WorksFlowingThroughOneRunKeepTheirOwnInputsAcrossAnEmptyOne()
     {
         var device = new FakeDevice(2);
@@ -123,7 +139,10 @@ public class DevicePipelineTests
         });
         string[] texts = ["short text", string.Join(' ', Enumerable.Repeat("hello world again and again", 6)), "another one"];
         var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
-        Assert.True(prepared.Inputs.Count(input => input.Owner == 1) > 2, "the long text must span several windows");
+        var windowsOf = Enumerable.Range(0, texts.Length).Select(owner =>
+            prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.AllWindows())).ToArray()).ToArray();
+        Assert.True(windowsOf[1].Length > 2, "the long text must span several windows");
 
         float[][]? announced = null;
         var vectors = model.Embed([prepared], (group, groupVectors) => announced = groupVectors.Select(v => v.ToArray()).ToArray())[0];
@@ -131,7 +150,7 @@ public class DevicePipelineTests
         for (int owner = 0; owner < texts.Length; owner++)
         {
             // Each window comes back as the mean of its ids; the owner's vector is the mean of its windows' means.
-            double expected = prepared.Inputs.Where(input => input.Owner == owner).Average(input => input.Encoding.Ids.Average());
+            double expected = windowsOf[owner].Average(window => window.Ids.Average());
             if (normalize) expected = 1 / Math.Sqrt(model.Dimension); // all components alike, then L2-normalized
             Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
         }

@@ -138,4 +138,59 @@ public class PromptAndLongInputTests
         Assert.Equal(results, model.Embed(groups));
         Assert.Equal(model.EmbedPairs([(longText, null)])[0], results[0][1]);
     }
+
+    /// <summary>
+    /// A chunk-mean input runs its windows a few batches at a time (here 4 windows per run, batch size 1): with the
+    /// prompt left out of the mean, only the first window skips it; the vector is the mean of the window vectors.
+    /// </summary>
+    [Fact]
+    public void ChunkMeanInGroupsSkipsThePromptInTheFirstWindowOnly()
+    {
+        var dir = Fixtures.CopyModel("bert-tiny-uncased");
+        var poolingPath = Path.Combine(dir, "1_Pooling", "config.json");
+        File.WriteAllText(poolingPath, File.ReadAllText(poolingPath).Replace("\"include_prompt\": true", "\"include_prompt\": false"));
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions
+        {
+            MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 1,
+        });
+        const string prompt = "query: ";
+        string text = string.Join(' ', Enumerable.Range(0, 40).Select(i => i % 3 == 0 ? "hello" : i % 3 == 1 ? "world" : "again"));
+        var full = model.Tokenizer.Encode(prompt + text);
+        int promptTokens = model.Tokenizer.Encode(prompt).Ids.Length - 1;
+        int h = model.Dimension;
+        var expected = new double[h];
+        int windows = (full.Ids.Length - 2 + 5) / 6;
+        Assert.True(windows > 8, "the text must need more than two runs of four windows");
+        for (int w = 0; w < windows; w++)
+        {
+            int[] ids = [full.Ids[0], .. full.Ids.Skip(1 + 6 * w).Take(Math.Min(6, full.Ids.Length - 2 - 6 * w)), full.Ids[^1]];
+            var hidden = model.LastHiddenState(new TokenEncoding(ids, new int[ids.Length]));
+            int skip = w == 0 ? promptTokens : 0;
+            for (int t = skip; t < ids.Length; t++)
+                for (int c = 0; c < h; c++) expected[c] += hidden[t * h + c] / (ids.Length - skip) / windows;
+        }
+        var actual = model.Embed([text], prompt: prompt)[0];
+        Assert.True(Metrics.MaxAbsError(actual, expected) <= 1e-5);
+        Assert.Equal(windows * 8 - (windows * 6 - (full.Ids.Length - 2)), model.CountTokens([text], prompt: prompt));
+    }
+
+    /// <summary>Prepared texts list a chunked input's windows in place, between the inputs around it.</summary>
+    [Fact]
+    public void PreparedEncodingsListTheWindowsOfAChunkedInputInOrder()
+    {
+        var dir = Fixtures.Model("bert-tiny-uncased");
+        using var model = EmbeddingModel.Load(dir, new EmbeddingOptions { MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean });
+        string longText = "one two three four five six seven eight nine ten eleven twelve thirteen";
+        var prepared = model.Prepare([("first", null), (longText, null), ("last", null)]);
+        var full = model.Tokenizer.Encode(longText);
+        var encodings = prepared.Encodings.ToArray();
+        Assert.Equal(model.Tokenizer.Encode("first").Ids, encodings[0].Ids);
+        Assert.Equal(model.Tokenizer.Encode("last").Ids, encodings[^1].Ids);
+        var windows = encodings[1..^1];
+        Assert.Equal((full.Ids.Length - 2 + 5) / 6, windows.Length);
+        Assert.Equal(full.Ids[1..^1], windows.SelectMany(window => window.Ids[1..^1]));
+        Assert.All(windows, window => Assert.True(window.Ids.Length <= 8 && window.Ids[0] == full.Ids[0] && window.Ids[^1] == full.Ids[^1]));
+        Assert.Equal(encodings.Sum(encoding => encoding.Ids.Length), prepared.TokenCount);
+        Assert.Empty(prepared.TruncatedInputs);
+    }
 }

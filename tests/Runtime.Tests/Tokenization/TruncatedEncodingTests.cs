@@ -82,7 +82,40 @@ public sealed class TruncatedEncodingTests
         }
     }
 
-    private static TokenEncoding WithPieces(int pieceChars, Func<TokenEncoding> encode)
+    /// <summary>
+    /// A long text handed out window by window while it is tokenized (chunk-mean) gives the windows of the whole
+    /// encoding: its content ids cut into runs of max length − 2, each between the two specials.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tokenizers))]
+    public void Long_text_in_windows_equals_the_whole_text_cut_into_windows(string kind, string name)
+    {
+        var (tokenizer, cases) = Load(kind, name);
+        var windowed = (IWindowedTokenizer)tokenizer;
+        string text = LongText(cases, " ", 30_000);
+        var whole = WithPieces(int.MaxValue, () => tokenizer.Encode(text));
+        foreach (int pieceChars in new[] { 0, 1, 37 })
+        {
+            foreach (int maxLength in new[] { 3, 8, 512 })
+            {
+                var expected = whole.Ids[1..^1].Chunk(maxLength - 2).Select(part => (int[])[whole.Ids[0], .. part, whole.Ids[^1]]).ToArray();
+                var actual = new List<TokenEncoding>();
+                var counts = WithPieces(pieceChars, () => windowed.EncodeWindows(text, maxLength, actual.Add));
+                Assert.Equal(expected.Length, actual.Count);
+                for (int w = 0; w < expected.Length; w++)
+                {
+                    Assert.True(expected[w].SequenceEqual(actual[w].Ids), $"{name}, pieces of {pieceChars}, max length {maxLength}: window {w} differs");
+                    Assert.Equal(new int[expected[w].Length], actual[w].TypeIds);
+                }
+                Assert.Equal((expected.Length, expected.Sum(ids => (long)ids.Length)), counts);
+                Assert.Equal(counts, WithPieces(pieceChars, () => windowed.EncodeWindows(text, maxLength, onWindow: null)));
+            }
+        }
+        Assert.Equal((0, 0L), windowed.EncodeWindows("", 8, _ => Assert.Fail("an empty text has no window")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => windowed.EncodeWindows(text, 2, null)); // no room for content
+    }
+
+    private static T WithPieces<T>(int pieceChars, Func<T> encode)
     {
         global::EmbedRt.Tokenization.Pipeline.PipelineTokenizer.t_pieceCharsForTests = pieceChars;
         try

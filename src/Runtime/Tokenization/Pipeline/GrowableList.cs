@@ -26,6 +26,14 @@ internal sealed class GrowableList<T>
         Count += items.Length;
     }
 
+    /// <summary>Drops the first <paramref name="count"/> items, moving the rest to the front.</summary>
+    public void RemoveFirst(int count)
+    {
+        if (count == 0) return;
+        _items.AsSpan(count, Count - count).CopyTo(_items);
+        Count -= count;
+    }
+
     public void EnsureCapacity(int capacity)
     {
         if (capacity > _items.Length) Array.Resize(ref _items, Math.Max(capacity, _items.Length * 2));

@@ -7,7 +7,7 @@ namespace EmbedRt.Tokenization.Pipeline;
 /// Hugging Face's encode pipeline: split out added tokens (raw, then in normalized text), run the segment model
 /// on the rest, truncate, and apply the post-processor template.
 /// </summary>
-internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITokenOffsets
+internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITokenOffsets, IWindowedTokenizer
 {
     /// <summary>
     /// Long text is tokenized in pieces of about this many chars (the normalized copy and the model's scratch stay
@@ -180,6 +180,7 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
         {
             if (start > position) EncodePieces(text[position..start], position == 0, workspace, ids, stopAt);
             ids.Add(id);
+            workspace.Drain?.Invoke(ids);
             position = end;
         }
         if (position < text.Length && ids.Count < stopAt) EncodePieces(text[position..], position == 0, workspace, ids, stopAt);
@@ -194,14 +195,49 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
         if (!_cuttable || segment.Length <= PieceChars)
         {
             EncodeSegment(segment, atTextStart, workspace, ids);
+            workspace.Drain?.Invoke(ids);
             return;
         }
         for (int start = 0; start < segment.Length && ids.Count < stopAt;)
         {
             int end = segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
             EncodeSegment(segment[start..end], atTextStart && start == 0, workspace, ids);
+            workspace.Drain?.Invoke(ids);
             start = end;
         }
+    }
+
+    public (int Windows, long Tokens) EncodeWindows(ReadOnlySpan<char> text, int maxLength, Action<TokenEncoding>? onWindow)
+    {
+        int window = MaxContent(maxLength, pair: false);
+        if (window < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "must leave room for a content token besides the special tokens");
+        var output = new TokenBuffer(); // not the thread's buffer: onWindow may tokenize too
+        var workspace = output.Scratch;
+        var content = new GrowableList<int>(window);
+        int windows = 0;
+        long tokens = 0;
+        void Emit(ReadOnlySpan<int> ids)
+        {
+            windows++;
+            tokens += ids.Length + _template.SpecialTokenCount(isPair: false);
+            if (onWindow is null) return;
+            content.Clear();
+            content.AddRange(ids);
+            _template.Apply(content, null, output);
+            onWindow(output.ToEncoding());
+        }
+        workspace.Drain = ids =>
+        {
+            int taken = 0;
+            for (; ids.Count - taken >= window; taken += window) Emit(ids.Span.Slice(taken, window));
+            ids.RemoveFirst(taken);
+        };
+        var rest = workspace.FirstIds;
+        EncodeContent(text, workspace, rest, stopAt: int.MaxValue, TruncationDirection.Right);
+        workspace.Drain(rest); // added tokens after the last piece
+        if (rest.Count > 0) Emit(rest.Span);
+        return (windows, tokens);
     }
 
     /// <summary>
