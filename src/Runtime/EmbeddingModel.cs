@@ -115,7 +115,7 @@ public sealed partial class EmbeddingModel : IDisposable
         var results = new float[inputs.Count][];
         var truncated = new List<int>();
         var windowed = new List<(WindowCombiner Windows, List<ChunkedInput> Chunked)>();
-        var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options));
+        var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options, firstIndex: start));
         _runner.RunHeads(chunks.Select(chunk =>
         {
             var (start, prepared) = chunk;

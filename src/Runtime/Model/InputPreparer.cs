@@ -46,9 +46,11 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     /// <summary>
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
+    /// Errors name input i as <paramref name="firstIndex"/> + i (its index in the caller's whole list, when these
+    /// inputs are a chunk of it); owners stay indices into <paramref name="inputs"/>.
     /// </summary>
     public PreparedInputs Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
-        LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
+        LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null, int firstIndex = 0)
     {
         var effective = policyOverride ?? policy;
         var cut = directionOverride ?? direction;
@@ -79,10 +81,10 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
                     prepared.Add(new PreparedInput(i, tokenizer.Encode(text, pair, maxLength, cut), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
-                    throw new InputTooLongException(i, maxLength, $"input {i} has more than the limit of {maxLength} tokens");
+                    throw new InputTooLongException(firstIndex + i, maxLength, $"input {firstIndex + i} has more than the limit of {maxLength} tokens");
                 default:
                     if (pair is not null)
-                        throw new InputTooLongException(i, maxLength, $"input {i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
+                        throw new InputTooLongException(firstIndex + i, maxLength, $"input {firstIndex + i} is a pair of more than the limit of {maxLength} tokens; pairs cannot be chunked");
                     chunked.Add(Chunk(i, text, promptTokens));
                     break;
             }

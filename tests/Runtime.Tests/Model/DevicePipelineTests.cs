@@ -101,6 +101,25 @@ public class DevicePipelineTests
     }
 
     [Fact]
+    public void AnInputTooLongInALaterChunkIsNamedByItsIndexInTheWholeList()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.Error,
+        });
+        var texts = Enumerable.Range(0, 12).Select(i => i == 10 ? string.Join(' ', Enumerable.Repeat("hello world", 8)) : $"text {i}").ToArray();
+        var error = Assert.Throws<InputTooLongException>(() => model.Embed(texts)); // chunks of 8 + 4: the third input of the second
+        Assert.Equal(10, error.InputIndex);
+        Assert.Contains("input 10 ", error.Message);
+        using var m3 = BgeM3Model.Load(Fixtures.Model("xlmr-tiny-m3"), new EmbeddingOptions
+        {
+            Device = new FakeDevice(2), BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.Error,
+        });
+        Assert.Equal(10, Assert.Throws<InputTooLongException>(() => m3.Encode(texts)).InputIndex);
+    }
+
+    [Fact]
     public void WorksFlowingThroughOneRunKeepTheirOwnInputsAcrossAnEmptyOne()
     {
         var device = new FakeDevice(2);
