@@ -89,68 +89,62 @@ public sealed partial class EmbeddingModel
     /// </summary>
     private void Pool(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors, Action<int>? ownerDone)
     {
-        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, chunked, normalize, vectors, ownerDone, _loaded.Encoder.OnDevice);
-        Run(windows, prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner, WholePromptTokens(prepared));
-        RunChunked(windows, chunked);
-    }
-
-    /// <summary>The prompt tokens of each whole input, or null where none has any.</summary>
-    private static Func<int, int>? WholePromptTokens(List<PreparedInput> prepared) =>
-        prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null;
-
-    /// <summary>Runs the windows of chunk-mean inputs a group of batches at a time, as they are tokenized.</summary>
-    private void RunChunked(WindowCombiner windows, List<ChunkedInput> chunked)
-    {
-        var group = new List<TokenEncoding>(_tokenizeAhead);
-        foreach (var input in chunked)
-        {
-            int first = 0; // window number of group[0]
-            void RunGroup()
-            {
-                int start = first;
-                Run(windows, group, _ => input.Owner, input.PromptTokens > 0 ? index => start + index == 0 ? input.PromptTokens : 0 : null);
-                first += group.Count;
-                group.Clear();
-            }
-            input.StreamWindows(window =>
-            {
-                _runner.Validate(window, input.Owner);
-                group.Add(window);
-                if (group.Count == _tokenizeAhead) RunGroup();
-            });
-            if (group.Count > 0) RunGroup();
-        }
-    }
-
-    /// <summary>Runs encoder inputs (per input: its owner, and the leading tokens a mean leaves out) and combines their vectors.</summary>
-    private void Run(WindowCombiner windows, IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens)
-    {
         if (_loaded.Encoder.OnDevice)
         {
-            _runner.RunHeads([PooledWork(windows, encodings, ownerOf, promptTokens)]);
+            _runner.RunHeads(PoolOnDevice(prepared, chunked, normalize, vectors, ownerDone));
             return;
         }
-        if (Pooling != PoolingMode.Mean) promptTokens = null;
         int h = Dimension;
         var kernels = _loaded.Kernels;
         var pooling = Heads.Pooling.ToTokenPooling(Pooling);
-        _runner.Run(encodings, (index, ids, hidden) =>
-        {
-            int owner = ownerOf(index);
-            int skip = promptTokens is null ? 0 : Math.Min(promptTokens(index), ids.Length - 1);
-            Span<float> pooled = stackalloc float[h];
-            kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.SingleNormalized(owner), pooled);
-            windows.Combine(owner, pooled);
-        });
+        var windows = new WindowCombiner(kernels, h, prepared, chunked, normalize, vectors, ownerDone, onDevice: false);
+        // Runs encoder inputs (per input: its owner, and the leading tokens a mean leaves out) and combines their vectors.
+        void Run(IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int> promptTokens) =>
+            _runner.Run(encodings, (index, ids, hidden) =>
+            {
+                int owner = ownerOf(index);
+                int skip = Pooling == PoolingMode.Mean ? Math.Min(promptTokens(index), ids.Length - 1) : 0;
+                Span<float> pooled = stackalloc float[h];
+                kernels.Pool(hidden[(skip * h)..], ids.Length - skip, h, pooling, windows.Windows(owner) == 1 && normalize[owner], pooled);
+                windows.Combine(owner, pooled);
+            });
+
+        Run(prepared.Select(p => p.Encoding).ToArray(), index => prepared[index].Owner, index => prepared[index].PromptTokens);
+        foreach (var input in chunked)
+            foreach (var (group, first) in WindowGroups(input))
+                Run(group, _ => input.Owner, index => first + index == 0 ? input.PromptTokens : 0);
     }
 
     /// <summary>
-    /// Encoder inputs pooled on the device (a mean skipping its prompt tokens too), so only vectors come back, and
-    /// combined here: to run alone or flowing with other works.
+    /// The device work of <see cref="Pool"/>: every window pooled on the device (a mean skipping its prompt tokens
+    /// too), so only vectors come back, and combined here. Read lazily: a long input's windows are tokenized as the
+    /// pipeline asks for them.
     /// </summary>
-    private DeviceWork PooledWork(WindowCombiner windows, IReadOnlyList<TokenEncoding> encodings, Func<int, int> ownerOf, Func<int, int>? promptTokens) =>
-        _runner.PooledWork(encodings, Heads.Pooling.ToTokenPooling(Pooling), windows.NormalizedWhilePooled,
-            (index, vector) => windows.Combine(ownerOf(index), vector), Pooling == PoolingMode.Mean ? promptTokens : null);
+    private IEnumerable<DeviceWork> PoolOnDevice(List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors,
+        Action<int>? ownerDone)
+    {
+        var windows = new WindowCombiner(_loaded.Kernels, Dimension, prepared, chunked, normalize, vectors, ownerDone, onDevice: true);
+        var pooling = Heads.Pooling.ToTokenPooling(Pooling);
+        bool normalizeThere = windows.NormalizedWhilePooled && normalize.Length > 0, mean = Pooling == PoolingMode.Mean;
+        yield return _runner.PooledWork(prepared.Select(p => p.Encoding).ToArray(), pooling, normalizeThere,
+            (index, vector) => windows.Combine(prepared[index].Owner, vector),
+            mean && prepared.Any(p => p.PromptTokens > 0) ? index => prepared[index].PromptTokens : null);
+        foreach (var input in chunked)
+            foreach (var (group, first) in WindowGroups(input))
+                yield return _runner.PooledWork(group, pooling, normalizeThere, (_, vector) => windows.Combine(input.Owner, vector),
+                    mean && first == 0 && input.PromptTokens > 0 ? index => index == 0 ? input.PromptTokens : 0 : null);
+    }
+
+    /// <summary>A chunked input's windows, tokenized a few batches at a time, each group with the number of its first window.</summary>
+    private IEnumerable<(TokenEncoding[] Windows, int First)> WindowGroups(ChunkedInput input)
+    {
+        int first = 0;
+        foreach (var group in input.Encode().Chunk(_tokenizeAhead))
+        {
+            yield return (group, first);
+            first += group.Length;
+        }
+    }
 
     /// <summary>
     /// Owners' vectors from their windows' pooled vectors: an owner's only window is its vector; several windows of
@@ -166,25 +160,26 @@ public sealed partial class EmbeddingModel
         private readonly int[] _windows;
         private readonly int[] _pending;
 
-        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize,
-            float[][] vectors, Action<int>? ownerDone, bool onDevice)
+        public WindowCombiner(IKernels kernels, int h, List<PreparedInput> prepared, List<ChunkedInput> chunked, bool[] normalize, float[][] vectors,
+            Action<int>? ownerDone, bool onDevice)
         {
             (_kernels, _h, _normalize, _vectors, _ownerDone) = (kernels, h, normalize, vectors, ownerDone);
             _windows = new int[normalize.Length];
             foreach (var input in prepared) _windows[input.Owner]++;
             foreach (var input in chunked) _windows[input.Owner] += input.Windows;
             _pending = (int[])_windows.Clone();
-            // The device normalizes a whole run or none of it; the CPU normalizes each single-window owner while pooling.
-            NormalizedWhilePooled = onDevice ? normalize.Length > 0 && normalize.All(n => n) && _windows.All(w => w == 1) : true;
+            NormalizedWhilePooled = onDevice
+                ? normalize.All(n => n) && _windows.All(w => w == 1) // the device normalizes a whole run or none of it
+                : true; // the CPU normalizes each single-window owner while pooling
         }
 
-        /// <summary>Whether the device pools normalized (every owner normalized and in one window).</summary>
+        /// <summary>Whether single-window owners come already normalized where they should be.</summary>
         public bool NormalizedWhilePooled { get; }
 
-        /// <summary>Whether the CPU pools this owner's window normalized (its only window, normalized).</summary>
-        public bool SingleNormalized(int owner) => _windows[owner] == 1 && _normalize[owner];
+        /// <summary>The windows of one owner.</summary>
+        public int Windows(int owner) => _windows[owner];
 
-        /// <summary>Takes one pooled window vector of <paramref name="owner"/>.</summary>
+        /// <summary>Takes the pooled vector of one of <paramref name="owner"/>'s windows.</summary>
         public void Combine(int owner, ReadOnlySpan<float> pooled)
         {
             int h = _h;

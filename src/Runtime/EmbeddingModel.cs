@@ -107,30 +107,23 @@ public sealed partial class EmbeddingModel : IDisposable
 
     /// <summary>
     /// Texts in chunks, the next tokenized while the device runs this one, all through one device pipeline
-    /// (<see cref="TokenizeAhead"/>); the windows of chunk-mean inputs run after it, streamed as they are tokenized.
+    /// (<see cref="TokenizeAhead"/>).
     /// </summary>
     private float[][] EmbedTokenizingAhead(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions options, Action<int>? onTruncated)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var results = new float[inputs.Count][];
         var truncated = new List<int>();
-        var windowed = new List<(WindowCombiner Windows, List<ChunkedInput> Chunked)>();
         var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options, firstIndex: start));
-        _runner.RunHeads(chunks.Select(chunk =>
+        _runner.RunHeads(chunks.SelectMany(chunk =>
         {
             var (start, prepared) = chunk;
             truncated.AddRange(prepared.TruncatedInputs.Select(index => start + index));
             var normalize = new bool[prepared.Count];
             Array.Fill(normalize, prepared.Normalize);
             var vectors = new float[prepared.Count][];
-            List<PreparedInput> whole = [.. prepared.Inputs];
-            List<ChunkedInput> chunked = [.. prepared.Chunked];
-            var windows = new WindowCombiner(_loaded.Kernels, Dimension, whole, chunked, normalize, vectors,
-                owner => results[start + owner] = vectors[owner], onDevice: true);
-            if (chunked.Count > 0) windowed.Add((windows, chunked));
-            return PooledWork(windows, whole.Select(p => p.Encoding).ToArray(), index => whole[index].Owner, WholePromptTokens(whole));
+            return PoolOnDevice([.. prepared.Inputs], [.. prepared.Chunked], normalize, vectors, owner => results[start + owner] = vectors[owner]);
         }));
-        foreach (var (windows, chunked) in windowed) RunChunked(windows, chunked);
         // Told after the run, outside the model's device lock: the callback may call the model again.
         if (onTruncated is not null)
             foreach (int index in truncated) onTruncated(index);

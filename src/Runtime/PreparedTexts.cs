@@ -66,11 +66,11 @@ public sealed class PreparedTexts
             foreach (var input in Inputs)
             {
                 for (; next < Chunked.Count && Chunked[next].Owner < input.Owner; next++)
-                    foreach (var window in Chunked[next].AllWindows()) yield return window;
+                    foreach (var window in Chunked[next].Encode()) yield return window;
                 yield return input.Encoding;
             }
             for (; next < Chunked.Count; next++)
-                foreach (var window in Chunked[next].AllWindows()) yield return window;
+                foreach (var window in Chunked[next].Encode()) yield return window;
         }
     }
 }

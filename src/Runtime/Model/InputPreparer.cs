@@ -10,24 +10,15 @@ namespace EmbedRt.Model;
 internal readonly record struct PreparedInput(int Owner, TokenEncoding Encoding, int PromptTokens, bool Truncated = false);
 
 /// <summary>
-/// A user input over the limit that the chunk-mean policy splits into windows. Its windows are tokenized again when
-/// they run (<see cref="StreamWindows"/>), a batch at a time, so a huge input never has its ids or windows in memory.
+/// A user input over the limit that the chunk-mean policy splits into windows. Its windows are tokenized again,
+/// lazily, when they run, so a huge input never has its ids or windows in memory at once.
 /// </summary>
 /// <param name="Owner">Index of the user input.</param>
 /// <param name="PromptTokens">Leading tokens of the first window that mean pooling leaves out when the model says so.</param>
 /// <param name="Windows">Number of windows.</param>
 /// <param name="Tokens">Tokens of all windows, special tokens included.</param>
-/// <param name="StreamWindows">Tokenizes the input again, handing each window on in order.</param>
-internal sealed record ChunkedInput(int Owner, int PromptTokens, int Windows, long Tokens, Action<Action<TokenEncoding>> StreamWindows)
-{
-    /// <summary>Every window at once (for callers that list encodings, not for running them).</summary>
-    public List<TokenEncoding> AllWindows()
-    {
-        var windows = new List<TokenEncoding>(Windows);
-        StreamWindows(windows.Add);
-        return windows;
-    }
-}
+/// <param name="Encode">The windows in order, tokenized as they are enumerated.</param>
+internal sealed record ChunkedInput(int Owner, int PromptTokens, int Windows, long Tokens, Func<IEnumerable<TokenEncoding>> Encode);
 
 /// <summary>What <see cref="InputPreparer.Prepare"/> makes of user inputs: encoder inputs, and inputs split into windows.</summary>
 internal sealed record PreparedInputs(List<PreparedInput> Whole, List<ChunkedInput> Chunked)
@@ -100,7 +91,7 @@ internal sealed class InputPreparer(ITextTokenizer tokenizer, int maxLength, Lon
     {
         var windowed = tokenizer as IWindowedTokenizer
             ?? throw new NotSupportedException($"the chunk-mean policy needs EmbedRt's own tokenizer, not {tokenizer.GetType().Name}");
-        var (windows, tokens) = windowed.EncodeWindows(text, maxLength, onWindow: null);
-        return new ChunkedInput(owner, promptTokens, windows, tokens, onWindow => windowed.EncodeWindows(text, maxLength, onWindow));
+        var (windows, tokens) = windowed.CountWindows(text, maxLength);
+        return new ChunkedInput(owner, promptTokens, windows, tokens, () => windowed.EncodeWindows(text, maxLength));
     }
 }

@@ -4,12 +4,14 @@ namespace EmbedRt.Tokenization;
 internal interface IWindowedTokenizer
 {
     /// <summary>
-    /// Encodes a single text as consecutive windows: its content ids cut into runs of <paramref name="maxLength"/>
-    /// minus the special tokens, each wrapped in the special tokens as a single text is, handed to
-    /// <paramref name="onWindow"/> (when given) in order as soon as complete. Memory holds one piece of the text's
-    /// ids and one window. Returns how many windows and tokens (special tokens included) there are; an empty text
-    /// has none.
+    /// Encodes a single text lazily as consecutive windows: its content ids cut into runs of
+    /// <paramref name="maxLength"/> minus the special tokens, each wrapped in the special tokens as a single text is.
+    /// Enumerating holds one piece of the text's ids and one window; an empty text has no window.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> leaves no room for a content token.</exception>
-    (int Windows, long Tokens) EncodeWindows(ReadOnlySpan<char> text, int maxLength, Action<TokenEncoding>? onWindow);
+    IEnumerable<TokenEncoding> EncodeWindows(string text, int maxLength);
+
+    /// <summary>How many windows and tokens (special tokens included) <see cref="EncodeWindows"/> gives, keeping no ids.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> leaves no room for a content token.</exception>
+    (int Windows, long Tokens) CountWindows(string text, int maxLength);
 }

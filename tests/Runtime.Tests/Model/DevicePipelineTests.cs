@@ -160,7 +160,7 @@ public class DevicePipelineTests
         var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
         var windowsOf = Enumerable.Range(0, texts.Length).Select(owner =>
             prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
-                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.AllWindows())).ToArray()).ToArray();
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.Encode())).ToArray()).ToArray();
         Assert.True(windowsOf[1].Length > 2, "the long text must span several windows");
 
         float[][]? announced = null;
@@ -174,6 +174,36 @@ public class DevicePipelineTests
             Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
         }
         Assert.DoesNotContain(device.Log, entry => entry.Contains(nameof(HeadInput.AllTokens))); // no hidden state crossed
+    }
+
+    /// <summary>
+    /// Long inputs among texts tokenized ahead: their windows (more than one group of 4 batches each) join the one
+    /// pipeline lazily, without a drain, and each owner gets the mean of its own windows.
+    /// </summary>
+    [Fact]
+    public void WindowsOfLongInputsFlowThroughTheTokenizeAheadPipeline()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = false, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        string longText = string.Join(' ', Enumerable.Repeat("hello world again and again", 12));
+        var texts = Enumerable.Range(0, 19).Select(i => i % 6 == 1 ? $"{longText} {i}" : $"text number {i}").ToArray();
+        var vectors = model.Embed(texts); // 19 texts > 4 batches of 2: tokenized ahead in chunks
+        AssertEveryBatchStagedBeforeThePreviousIsWaitedFor(device);
+
+        var prepared = model.Prepare(texts.Select(text => (text, (string?)null)).ToArray());
+        Assert.All(prepared.Chunked, input => Assert.True(input.Windows > 8, "each long text must need more than one group of windows"));
+        Assert.Equal([1, 7, 13], prepared.Chunked.Select(input => input.Owner));
+        for (int owner = 0; owner < texts.Length; owner++)
+        {
+            var windows = prepared.Inputs.Where(input => input.Owner == owner).Select(input => input.Encoding)
+                .Concat(prepared.Chunked.Where(input => input.Owner == owner).SelectMany(input => input.Encode())).ToArray();
+            double expected = windows.Average(window => window.Ids.Average());
+            Assert.All(vectors[owner], value => Assert.Equal(expected, value, 1e-3));
+        }
+        Assert.Equal(model.Embed([prepared])[0], vectors);
     }
 
     [Fact]

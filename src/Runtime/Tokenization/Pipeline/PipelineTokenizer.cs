@@ -180,7 +180,6 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
         {
             if (start > position) EncodePieces(text[position..start], position == 0, workspace, ids, stopAt);
             ids.Add(id);
-            workspace.Drain?.Invoke(ids);
             position = end;
         }
         if (position < text.Length && ids.Count < stopAt) EncodePieces(text[position..], position == 0, workspace, ids, stopAt);
@@ -195,50 +194,98 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
         if (!_cuttable || segment.Length <= PieceChars)
         {
             EncodeSegment(segment, atTextStart, workspace, ids);
-            workspace.Drain?.Invoke(ids);
             return;
         }
         for (int start = 0; start < segment.Length && ids.Count < stopAt;)
         {
-            int end = segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
+            int end = PieceEnd(segment, start);
             EncodeSegment(segment[start..end], atTextStart && start == 0, workspace, ids);
-            workspace.Drain?.Invoke(ids);
             start = end;
         }
     }
 
-    public (int Windows, long Tokens) EncodeWindows(ReadOnlySpan<char> text, int maxLength, Action<TokenEncoding>? onWindow)
+    public IEnumerable<TokenEncoding> EncodeWindows(string text, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int window = WindowContent(maxLength);
+        return Windows(text, window);
+    }
+
+    public (int Windows, long Tokens) CountWindows(string text, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int window = WindowContent(maxLength);
+        var ids = new GrowableList<int>();
+        long content = 0;
+        foreach (var _ in ContentPieces(text, new Workspace(), ids))
+        {
+            content += ids.Count;
+            ids.Clear();
+        }
+        int windows = checked((int)((content + window - 1) / window));
+        return (windows, content + (long)windows * _template.SpecialTokenCount(isPair: false));
+    }
+
+    private int WindowContent(int maxLength)
     {
         int window = MaxContent(maxLength, pair: false);
-        if (window < 1)
-            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "must leave room for a content token besides the special tokens");
-        var output = new TokenBuffer(); // not the thread's buffer: onWindow may tokenize too
+        return window >= 1 ? window
+            : throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "must leave room for a content token besides the special tokens");
+    }
+
+    private IEnumerable<TokenEncoding> Windows(string text, int window)
+    {
+        var output = new TokenBuffer();
         var workspace = output.Scratch;
-        var content = new GrowableList<int>(window);
-        int windows = 0;
-        long tokens = 0;
-        void Emit(ReadOnlySpan<int> ids)
-        {
-            windows++;
-            tokens += ids.Length + _template.SpecialTokenCount(isPair: false);
-            if (onWindow is null) return;
-            content.Clear();
-            content.AddRange(ids);
-            _template.Apply(content, null, output);
-            onWindow(output.ToEncoding());
-        }
-        workspace.Drain = ids =>
+        var ids = workspace.FirstIds;
+        ids.Clear();
+        foreach (var _ in ContentPieces(text, workspace, ids))
         {
             int taken = 0;
-            for (; ids.Count - taken >= window; taken += window) Emit(ids.Span.Slice(taken, window));
+            for (; ids.Count - taken >= window; taken += window) yield return Window(ids.Span.Slice(taken, window), output);
             ids.RemoveFirst(taken);
-        };
-        var rest = workspace.FirstIds;
-        EncodeContent(text, workspace, rest, stopAt: int.MaxValue, TruncationDirection.Right);
-        workspace.Drain(rest); // added tokens after the last piece
-        if (rest.Count > 0) Emit(rest.Span);
-        return (windows, tokens);
+        }
+        if (ids.Count > 0) yield return Window(ids.Span, output);
     }
+
+    /// <summary>Content ids wrapped in the single-text template, as a new encoding.</summary>
+    private TokenEncoding Window(ReadOnlySpan<int> content, TokenBuffer output)
+    {
+        var part = output.Scratch.SecondIds;
+        part.Clear();
+        part.AddRange(content);
+        _template.Apply(part, null, output);
+        return output.ToEncoding();
+    }
+
+    /// <summary>
+    /// <see cref="EncodeContent"/> without a limit, as a sequence: appends a text's content ids to
+    /// <paramref name="ids"/> one piece (or added token) at a time, yielding after each, so a consumer can take ids
+    /// off the front as they come. Pieces are cut exactly as <see cref="EncodePieces"/> cuts them.
+    /// </summary>
+    private IEnumerable<int> ContentPieces(string text, Workspace workspace, GrowableList<int> ids)
+    {
+        for (int position = 0; ;)
+        {
+            bool found = _rawMatcher.TryFindNext(text, position, position, out int start, out int end, out int id);
+            int segmentEnd = found ? start : text.Length;
+            for (int piece = position; piece < segmentEnd;)
+            {
+                int pieceEnd = PieceEnd(text.AsSpan(position, segmentEnd - position), piece - position) + position;
+                EncodeSegment(text.AsSpan(piece, pieceEnd - piece), piece == 0, workspace, ids);
+                yield return piece;
+                piece = pieceEnd;
+            }
+            if (!found) yield break;
+            ids.Add(id);
+            yield return start;
+            position = end;
+        }
+    }
+
+    /// <summary>Where the piece of <paramref name="segment"/> starting at <paramref name="start"/> ends (see <see cref="EncodePieces"/>).</summary>
+    private int PieceEnd(ReadOnlySpan<char> segment, int start) =>
+        !_cuttable || segment.Length <= PieceChars || segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
 
     /// <summary>
     /// A suffix of a text's content ids holding at least <paramref name="stopAt"/> (or all of them): added tokens

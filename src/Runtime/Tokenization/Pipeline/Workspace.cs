@@ -29,12 +29,6 @@ internal sealed class Workspace
         }
     }
 
-    /// <summary>
-    /// When set, called with the content ids after every piece of a long text is encoded, to take whole windows
-    /// off their front (<see cref="PipelineTokenizer.EncodeWindows"/>), so a text's ids are never held whole.
-    /// </summary>
-    public Action<GrowableList<int>>? Drain { get; set; }
-
     /// <summary>Scratch list for <see cref="Splits"/>.</summary>
     public GrowableList<int> SplitScratch { get; } = new();
 
