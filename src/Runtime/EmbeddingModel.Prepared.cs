@@ -9,14 +9,18 @@ public sealed partial class EmbeddingModel
 {
     /// <summary>Tokenizes texts (with optional pair texts) and applies the prompt and long-input policy. Thread-safe.</summary>
     /// <exception cref="ArgumentException">An unknown prompt name, or an input over the limit under <see cref="LongInputPolicy.Error"/>.</exception>
-    public PreparedTexts Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions? options = null)
+    public PreparedTexts Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions? options = null) =>
+        Prepare(inputs, options, firstIndex: 0);
+
+    /// <summary>Prepares a chunk of a longer list: errors name inputs by <paramref name="firstIndex"/> + their index here.</summary>
+    private PreparedTexts Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, PrepareOptions? options, int firstIndex)
     {
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         options ??= new PrepareOptions();
         string promptText = ResolvePrompt(options.PromptName, options.Prompt);
         bool excludePrompt = _loaded.SentenceTransformers?.Pooling is { IncludePrompt: false };
-        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection);
-        foreach (var input in prepared.Whole) _runner.Validate(input.Encoding, input.Owner);
+        var prepared = _preparer.Prepare(inputs, promptText, excludePrompt, options.LongInputs, options.TruncationDirection, firstIndex);
+        foreach (var input in prepared.Whole) _runner.Validate(input.Encoding, firstIndex + input.Owner);
         return new PreparedTexts(prepared, inputs.Count, options.Normalize ?? Normalize);
     }
 

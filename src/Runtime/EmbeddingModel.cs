@@ -114,7 +114,7 @@ public sealed partial class EmbeddingModel : IDisposable
         using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         var results = new float[inputs.Count][];
         var truncated = new List<int>();
-        var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options));
+        var chunks = TokenizeAhead.Chunks(inputs.Count, _tokenizeAhead, (start, length) => Prepare(inputs.Skip(start).Take(length).ToArray(), options, firstIndex: start));
         _runner.RunHeads(chunks.SelectMany(chunk =>
         {
             var (start, prepared) = chunk;

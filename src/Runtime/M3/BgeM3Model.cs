@@ -79,7 +79,7 @@ public sealed class BgeM3Model : IDisposable
     {
         using var lease = _loaded.Acquire(nameof(BgeM3Model));
         TokenEncoding[] Tokenize(int start, int length) => _preparer.Prepare(
-            texts.Skip(start).Take(length).Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false)
+            texts.Skip(start).Take(length).Select(text => (text, (string?)null)).ToArray(), prompt: "", excludePrompt: false, firstIndex: start)
             .Whole.Select(p => p.Encoding).ToArray(); // never chunked: the constructor refuses chunk-mean
         if (!_runner.Overlaps || texts.Count <= _tokenizeAhead) return Encode(Tokenize(0, texts.Count));
         // Chunks tokenized ahead flow through one device pipeline (TokenizeAhead).

@@ -84,9 +84,11 @@ internal sealed class InputPreparer
     /// <summary>
     /// Prepares inputs under the policy and truncation direction given at construction, or the overrides for this
     /// call. The prompt is part of the text, so left truncation cuts it first, as TEI and sentence-transformers do.
+    /// Errors name input i as <paramref name="firstIndex"/> + i (its index in the caller's whole list, when these
+    /// inputs are a chunk of it); owners stay indices into <paramref name="inputs"/>.
     /// </summary>
     public PreparedInputs Prepare(IReadOnlyList<(string Text, string? Pair)> inputs, string prompt, bool excludePrompt,
-        LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null)
+        LongInputPolicy? policyOverride = null, TruncationDirection? directionOverride = null, int firstIndex = 0)
     {
         var effective = policyOverride ?? _policy;
         CheckWindowRoom(effective);
@@ -98,7 +100,7 @@ internal sealed class InputPreparer
         for (int i = 0; i < inputs.Count; i++)
         {
             var (text, pair) = inputs[i];
-            if (text is null) throw new ArgumentNullException(nameof(inputs), $"input {i} is null");
+            if (text is null) throw new ArgumentNullException(nameof(inputs), $"input {firstIndex + i} is null");
             text = prompt + text;
             if (_lowerCase)
             {
@@ -119,10 +121,10 @@ internal sealed class InputPreparer
                     prepared.Add(new PreparedInput(i, _tokenizer.Encode(text, pair, _maxLength, cut), promptTokens, Truncated: true));
                     break;
                 case LongInputPolicy.Error:
-                    throw new InputTooLongException(i, _maxLength, $"input {i} has more than the limit of {_maxLength} tokens");
+                    throw new InputTooLongException(firstIndex + i, _maxLength, $"input {firstIndex + i} has more than the limit of {_maxLength} tokens");
                 default:
                     if (pair is not null)
-                        throw new InputTooLongException(i, _maxLength, $"input {i} is a pair of more than the limit of {_maxLength} tokens; pairs cannot be chunked");
+                        throw new InputTooLongException(firstIndex + i, _maxLength, $"input {firstIndex + i} is a pair of more than the limit of {_maxLength} tokens; pairs cannot be chunked");
                     chunked.Add(Chunk(i, text, promptTokens));
                     break;
             }

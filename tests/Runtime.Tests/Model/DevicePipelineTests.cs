@@ -85,6 +85,41 @@ public class DevicePipelineTests
     }
 
     [Fact]
+    public void ChunksTokenizedAheadWithLongInputsGiveTheOnePassVectors()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, Pooling = PoolingMode.Mean, Normalize = true, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.ChunkMean,
+        });
+        // 10 texts (chunks of 8 + 2), two of them long: split into windows, run after the flowing chunks.
+        var texts = Enumerable.Range(0, 10).Select(i => i is 3 or 9 ? string.Join(' ', Enumerable.Repeat("hello world again and again", 5)) : $"text {i}").ToArray();
+        var vectors = model.Embed(texts);
+        var onePass = model.Embed([model.Prepare(texts.Select(text => (text, (string?)null)).ToArray())])[0];
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(onePass[i], vectors[i]);
+        Assert.All(vectors, vector => Assert.Equal(1, Math.Sqrt(vector.Sum(v => (double)v * v)), 1e-5));
+    }
+
+    [Fact]
+    public void AnInputTooLongInALaterChunkIsNamedByItsIndexInTheWholeList()
+    {
+        var device = new FakeDevice(2);
+        using var model = EmbeddingModel.Load(Fixtures.Model("bert-tiny-uncased"), new EmbeddingOptions
+        {
+            Device = device, BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.Error,
+        });
+        var texts = Enumerable.Range(0, 12).Select(i => i == 10 ? string.Join(' ', Enumerable.Repeat("hello world", 8)) : $"text {i}").ToArray();
+        var error = Assert.Throws<InputTooLongException>(() => model.Embed(texts)); // chunks of 8 + 4: the third input of the second
+        Assert.Equal(10, error.InputIndex);
+        Assert.Contains("input 10 ", error.Message);
+        using var m3 = BgeM3Model.Load(Fixtures.Model("xlmr-tiny-m3"), new EmbeddingOptions
+        {
+            Device = new FakeDevice(2), BatchSize = 2, MaxLength = 8, LongInputs = LongInputPolicy.Error,
+        });
+        Assert.Equal(10, Assert.Throws<InputTooLongException>(() => m3.Encode(texts)).InputIndex);
+    }
+
+    [Fact]
     public void WorksFlowingThroughOneRunKeepTheirOwnInputsAcrossAnEmptyOne()
     {
         var device = new FakeDevice(2);
