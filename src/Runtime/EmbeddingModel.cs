@@ -56,7 +56,7 @@ public sealed partial class EmbeddingModel : IDisposable
     public int MaxLength { get; }
 
     /// <summary>Name of the kernel set (or device) running the forward pass.</summary>
-    public string KernelName => _loaded.Encoder.DeviceName ?? _loaded.Kernels.Name;
+    public string KernelName => _loaded.KernelName;
 
     /// <summary>Loads a model folder (config.json, safetensors weights, tokenizer files, sentence-transformers files).</summary>
     /// <exception cref="ModelFormatException">A file is missing, malformed or inconsistent; the message names it.</exception>

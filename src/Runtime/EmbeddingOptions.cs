@@ -95,10 +95,17 @@ public sealed record EmbeddingOptions
     public WeightPrecision Weights { get; init; } = WeightPrecision.Float32;
 
     /// <summary>
-    /// A device that runs the encoder instead of the CPU kernels (e.g. EmbedRt.Cuda's <c>GpuDevice.Cuda()</c>);
-    /// null runs it on the CPU with <see cref="Kernels"/>. Pooling and heads stay on the CPU.
+    /// A device that runs the encoder instead of the CPU kernels (e.g. EmbedRt.Cuda's <c>GpuDevice.Cuda()</c>),
+    /// pooling and task heads included; null runs it on the CPU with <see cref="Kernels"/>.
     /// </summary>
     public IEncoderDevice? Device { get; init; }
+
+    /// <summary>
+    /// When <see cref="Device"/> cannot run this model (a shape its kernels lack, or a quantized
+    /// <see cref="Precision"/>), run it on the CPU kernels instead of refusing the load (what the CLI's
+    /// <c>--device auto</c> does); the model's kernel name then says the CPU.
+    /// </summary>
+    public bool DeviceFallback { get; init; }
 
     /// <summary>The number format of the encoder's linear layers.</summary>
     public ComputePrecision Precision { get; init; } = ComputePrecision.Float32;

@@ -18,6 +18,7 @@ public class CliDeviceTests
 
         Assert.Equal(0, sim.ExitCode);
         Assert.Contains("device: cpu-sim", sim.Stderr);
+        Assert.Contains("the model runs on cpu-sim", sim.Stderr);
         Assert.Equal(3, sim.StdoutLines.Length);
         for (int i = 0; i < 3; i++)
         {
@@ -30,14 +31,14 @@ public class CliDeviceTests
     [Fact]
     public void A_model_the_device_kernels_cannot_run_is_an_argument_error_naming_the_device()
     {
-        // Head size 48: the device attention kernels take multiples of 4 up to their tile's limit, which the CPU
-        // simulator's is below. That is a limit of the option for this model (exit 4), not an internal error (70).
-        string model = RandomModel.Write(new ModelShape { Hidden = 48, Heads = 1 });
+        // Head size 9: the device attention kernels take multiples of 4 (vector loads) up to 64. That is a limit of
+        // the option for this model (exit 4), not an internal error (70).
+        string model = RandomModel.Write(new ModelShape { Hidden = 36, Heads = 4 });
         var result = CliProcess.Run("\"hello\"\n", "embed", "--model", model, "--device", "cpu-sim");
         Assert.True(result.ExitCode == 4, $"exit {result.ExitCode}: {result.Stderr}");
         Assert.Single(result.StderrLines);
         Assert.Contains("--device", result.Stderr);
-        Assert.Contains("head size 48", result.Stderr);
+        Assert.Contains("head size 9", result.Stderr);
         Assert.Equal(0, CliProcess.Run("\"hello\"\n", "embed", "--model", model, "--device", "cpu").ExitCode);
     }
 

@@ -47,6 +47,22 @@ public class ForwardTests
         Assert.True(Metrics.Cosine(cls.Embed([encoding])[0], reference.Cls) >= 0.99999);
     }
 
+    /// <summary>Head sizes of real models beyond the fixtures' (64: bge-base, BGE-M3, e5-large; 48): the simulator runs them too.</summary>
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(96, 2)]
+    public void ModelsWithLargerHeadsMatchTheCpuPath(int hidden, int heads)
+    {
+        string dir = RandomModel.Write(new ModelShape { Hidden = hidden, Heads = heads, Intermediate = 2 * hidden + 1 });
+        string[] texts = ["hello world", "a somewhat longer sentence, with punctuation!"];
+        using var gpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = Simulator.Device, Pooling = PoolingMode.Mean, Threads = 1 });
+        using var cpu = EmbeddingModel.Load(dir, new EmbeddingOptions { Pooling = PoolingMode.Mean, Threads = 1 });
+        var actual = gpu.Embed(texts);
+        var expected = cpu.Embed(texts);
+        for (int i = 0; i < texts.Length; i++)
+            Assert.True(Metrics.MaxAbsError(actual[i], expected[i]) <= 1e-4, $"head size {hidden / heads}, text {i}: max abs error {Metrics.MaxAbsError(actual[i], expected[i]):E2}");
+    }
+
     [Fact]
     public void PackedBatchOfSeveralLengthsMatchesTheCpuPath()
     {

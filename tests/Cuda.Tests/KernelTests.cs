@@ -133,6 +133,8 @@ public class KernelTests
     [InlineData(16, 2, new[] { 1, 5, 9 })]
     [InlineData(32, 1, new[] { 6, 3 })]
     [InlineData(8, 3, new[] { 11 })]
+    [InlineData(64, 2, new[] { 7, 2 })]
+    [InlineData(48, 1, new[] { 5 })]
     public void AttentionMatchesReference(int headDim, int heads, int[] lengths)
     {
         int hidden = heads * headDim, tokens = lengths.Sum();

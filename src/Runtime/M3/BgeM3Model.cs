@@ -47,6 +47,9 @@ public sealed class BgeM3Model : IDisposable
     /// <summary>The model's tokenizer.</summary>
     public ITextTokenizer Tokenizer => _loaded.Tokenizer;
 
+    /// <summary>Name of the kernel set (or device) running the forward pass.</summary>
+    public string KernelName => _loaded.KernelName;
+
     /// <summary>Inputs are truncated to this many tokens, special tokens included.</summary>
     public int MaxLength { get; }
 

@@ -18,30 +18,38 @@ internal sealed class Encoder : IDisposable
     private readonly IDeviceEncoder? _device;
 
     public Encoder(EncoderConfig config, SafetensorsCheckpoint checkpoint, IKernels kernels, WeightPrecision precision,
-        ComputePrecision compute, IEncoderDevice? device = null)
+        ComputePrecision compute, IEncoderDevice? device = null, bool deviceFallback = false)
     {
         _config = config;
         _kernels = kernels;
-        if (device is null)
+        if (device is not null) _device = LoadOnDevice(config, checkpoint, compute, device, deviceFallback);
+        if (_device is null)
         {
             _weights = EncoderWeights.Load(checkpoint, config, kernels, precision, compute);
             WeightPrefix = _weights.Prefix;
         }
-        else
+        else WeightPrefix = EncoderWeights.FindPrefix(checkpoint);
+    }
+
+    /// <summary>The encoder on the device; null when the device cannot run it and the CPU may instead.</summary>
+    private static IDeviceEncoder? LoadOnDevice(EncoderConfig config, SafetensorsCheckpoint checkpoint, ComputePrecision compute,
+        IEncoderDevice device, bool fallback)
+    {
+        // The device kernels compute in float32 (16-bit weights widened there); quantized compute is CPU-only.
+        if (compute != ComputePrecision.Float32)
+            return fallback ? null : throw new ArgumentException($"precision {compute} runs on the CPU kernels only, not on a device", nameof(EmbeddingOptions.Precision));
+        try
         {
-            // The device kernels compute in float32 (16-bit weights widened there); quantized compute is CPU-only.
-            if (compute != ComputePrecision.Float32)
-                throw new ArgumentException($"precision {compute} runs on the CPU kernels only, not on a device", nameof(EmbeddingOptions.Precision));
-            WeightPrefix = EncoderWeights.FindPrefix(checkpoint);
-            try
-            {
-                _device = device.Load(config, checkpoint, WeightPrefix);
-            }
-            catch (NotSupportedException e)
-            {
-                // A shape the device's kernels lack (a head size, ...): the option does not fit this model.
-                throw new ArgumentException($"{device.Name} cannot run this model: {e.Message}", nameof(EmbeddingOptions.Device), e);
-            }
+            return device.Load(config, checkpoint, EncoderWeights.FindPrefix(checkpoint));
+        }
+        catch (NotSupportedException) when (fallback)
+        {
+            return null;
+        }
+        catch (NotSupportedException e)
+        {
+            // A shape the device's kernels lack (a head size, ...): the option does not fit this model.
+            throw new ArgumentException($"{device.Name} cannot run this model: {e.Message}", nameof(EmbeddingOptions.Device), e);
         }
     }
 

@@ -37,6 +37,9 @@ internal sealed class LoadedEncoder : IDisposable
     public SafetensorsCheckpoint Checkpoint { get; }
     public Encoder Encoder { get; }
     public IKernels Kernels { get; }
+
+    /// <summary>Name of the device running the forward pass, or of the CPU kernel set when none does.</summary>
+    public string KernelName => Encoder.DeviceName ?? Kernels.Name;
     public EncoderConfig Config => Encoder.Config;
 
     public static LoadedEncoder Load(string directory, EmbeddingOptions options)
@@ -59,7 +62,7 @@ internal sealed class LoadedEncoder : IDisposable
             var config = EncoderConfig.From(modelConfig);
             if (tokenizer is PipelineTokenizer pipeline)
                 pipeline.Ids.CheckFits(config.VocabSize, config.TypeVocabSize, Path.Combine(directory, ModelConfig.FileName));
-            var encoder = new Encoder(config, checkpoint, kernels, options.Weights, options.Precision, options.Device);
+            var encoder = new Encoder(config, checkpoint, kernels, options.Weights, options.Precision, options.Device, options.DeviceFallback);
             return new LoadedEncoder(directory, modelConfig, sentenceTransformers, tokenizerConfig, tokenizer, checkpoint, encoder, kernels);
         }
         catch

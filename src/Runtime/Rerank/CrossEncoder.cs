@@ -35,6 +35,9 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>The model's tokenizer.</summary>
     public ITextTokenizer Tokenizer => _loaded.Tokenizer;
 
+    /// <summary>Name of the kernel set (or device) running the forward pass.</summary>
+    public string KernelName => _loaded.KernelName;
+
     /// <summary>Pairs are truncated to this many tokens (longest first), special tokens included.</summary>
     public int MaxLength { get; }
 

@@ -55,6 +55,21 @@ public class CarelessCallerTests
         Assert.Contains("head size 16", error.Message);
     }
 
+    /// <summary>With DeviceFallback (the CLI's --device auto), a device that cannot run the model leaves it to the CPU.</summary>
+    [Fact]
+    public void With_fallback_a_model_the_device_cannot_run_runs_on_the_cpu()
+    {
+        string dir = Fixtures.Model("bert-tiny-uncased");
+        using var cpu = EmbeddingModel.Load(dir);
+        using var fallen = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = new ShapelessDevice(), DeviceFallback = true });
+        Assert.Equal(cpu.KernelName, fallen.KernelName);
+        Assert.Equal(cpu.Embed(["hello world"]), fallen.Embed(["hello world"]));
+        // a quantized precision, which only the CPU kernels compute, falls back too (the device is never asked)
+        using var int8 = EmbeddingModel.Load(dir, new EmbeddingOptions { Device = new ShapelessDevice(), DeviceFallback = true, Precision = ComputePrecision.Int8 });
+        Assert.Equal(cpu.KernelName, int8.KernelName);
+        Assert.Throws<ArgumentException>(() => EmbeddingModel.Load(dir, new EmbeddingOptions { Device = new ShapelessDevice(), Precision = ComputePrecision.Int8 }).Dispose());
+    }
+
     [Fact]
     public void A_callback_that_calls_back_into_the_model_is_refused_and_the_running_call_stays_right()
     {

@@ -33,6 +33,7 @@ internal static class EmbedCommand
                 Normalize = !result.GetValue(noNormalize),
             };
             using var embedder = EmbeddingModel.Load(SharedOptions.ResolveModel(result, shared.Model), options);
+            shared.ReportKernels(result, embedder.KernelName);
             var formatter = VectorFormatter.Create(result.GetValue(outputFormat)!, result.GetValue(dimensions), embedder.Dimension, embedder.Normalize);
             var truncated = new TruncatedLines();
             LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.TextOrPair, (round, output) =>

@@ -52,6 +52,7 @@ internal static class M3Commands
             var w = ParseWeights(result.GetValue(weights)!);
             var options = shared.ToEmbeddingOptions(result);
             using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, shared.Model), options);
+            shared.ReportKernels(result, m3.KernelName);
             LinePipeline.Run(result, shared.Common, options.BatchSize, line =>
             {
                 line.ExpectObject("an object with \"query\" and \"passage\"", "query", "passage");
@@ -87,6 +88,7 @@ internal static class M3Commands
         {
             var options = shared.ToEmbeddingOptions(result);
             using var m3 = BgeM3Model.Load(SharedOptions.ResolveModel(result, shared.Model), options);
+            shared.ReportKernels(result, m3.KernelName);
             LinePipeline.Run(result, shared.Common, options.BatchSize, InputParsers.Text, (round, output) =>
             {
                 var texts = round.Select(r => r.Value).ToArray();

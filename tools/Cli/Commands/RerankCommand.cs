@@ -23,6 +23,7 @@ internal static class RerankCommand
         {
             var options = shared.ToEmbeddingOptions(result);
             using var reranker = CrossEncoder.Load(SharedOptions.ResolveModel(result, shared.Model), options);
+            shared.ReportKernels(result, reranker.KernelName);
             bool rawLogits = result.GetValue(raw);
             LinePipeline.Run(result, shared.Common, options.BatchSize, line =>
             {

@@ -77,6 +77,7 @@ internal static class ServeCommand
                 Weights = SharedOptions.ToPrecision(result.GetValue(keep16Bit)),
                 Precision = SharedOptions.ToComputePrecision(result.GetValue(precision)!),
                 Device = SharedOptions.ToDevice(result.GetValue(device)!, result.GetValue(common.Verbose)),
+                DeviceFallback = SharedOptions.FallsBackToCpu(result.GetValue(device)!),
             },
         }).GetAwaiter().GetResult()));
         return command;

@@ -186,6 +186,9 @@ internal static class SharedOptions
         throw new ArgumentException($"--device {value} needs the JIT build of embedrt: ILGPU cannot run under NativeAOT");
     }
 
+    /// <summary>--device auto runs on the CPU a model the device it found cannot run (a head size, a quantized precision).</summary>
+    public static bool FallsBackToCpu(string device) => device == "auto";
+
     /// <summary>
     /// Parses the option's integer and checks its range; a bad value is reported like any other argument error
     /// (exit 4, one line naming the option).
@@ -273,6 +276,13 @@ internal sealed class ModelOptions(string maxLengthDescription, string? longInpu
         Threads = result.GetValue(Threads),
         Weights = SharedOptions.ToPrecision(result.GetValue(Keep16Bit)),
         Device = SharedOptions.ToDevice(result.GetValue(Device)!, result.GetValue(Common.Verbose)),
+        DeviceFallback = SharedOptions.FallsBackToCpu(result.GetValue(Device)!),
         Precision = SharedOptions.ToComputePrecision(result.GetValue(Precision)!),
     };
+
+    /// <summary>With --verbose, says what runs the loaded model (the CPU when --device auto's device cannot).</summary>
+    public void ReportKernels(ParseResult result, string kernelName)
+    {
+        if (result.GetValue(Common.Verbose)) Console.Error.WriteLine($"embedrt: the model runs on {kernelName}");
+    }
 }

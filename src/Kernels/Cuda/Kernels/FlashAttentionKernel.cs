@@ -16,7 +16,10 @@ public interface IAttentionTile
     int Warps { get; }
 }
 
-/// <summary>Tiny tiles for ILGPU's CPU simulator (4 queries, 4 keys, 2 warps, heads up to 32).</summary>
+/// <summary>
+/// Tiny tiles for ILGPU's CPU simulator (4 queries, 4 keys, 2 warps), holding heads up to 64 as the GPU tiles do,
+/// so the simulator runs every model a GPU runs (bge-base, BGE-M3: head size 64).
+/// </summary>
 public readonly struct AttentionTileSmall : IAttentionTile
 {
     /// <inheritdoc />
@@ -24,7 +27,7 @@ public readonly struct AttentionTileSmall : IAttentionTile
     /// <inheritdoc />
     public int KeyRows => 4;
     /// <inheritdoc />
-    public int MaxHeadDim => 32;
+    public int MaxHeadDim => 64;
     /// <inheritdoc />
     public int Warps => 2;
 }
