@@ -179,10 +179,21 @@ public sealed partial class EmbeddingModel : IDisposable
     /// </summary>
     public float[] LastHiddenState(TokenEncoding encoding)
     {
-        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
         float[] result = [];
-        _runner.Run([encoding], (_, _, hidden) => result = hidden.ToArray());
+        LastHiddenStates([encoding], (_, hidden) => result = hidden);
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="LastHiddenState"/> of many inputs in one batched pass: each input's rows go to
+    /// <paramref name="onHiddenState"/> (input index, rows) as soon as its batch is done, on the calling thread.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input is empty, too long, or holds an id outside the model's tables.</exception>
+    public void LastHiddenStates(IReadOnlyList<TokenEncoding> encodings, Action<int, float[]> onHiddenState)
+    {
+        ArgumentNullException.ThrowIfNull(onHiddenState);
+        using var lease = _loaded.Acquire(nameof(EmbeddingModel));
+        _runner.Run(encodings, (index, _, hidden) => onHiddenState(index, hidden.ToArray()));
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal sealed class DenseServedModel : ServedModel
         BatchJob<PreparedTexts, float[][]>.RunMergedProgressively(batch, (groups, done) => _model.Embed(groups, done));
         BatchJob<TokenEncoding, float[][]>.RunMergedProgressively(batch, (encodings, done) =>
         {
-            for (int i = 0; i < encodings.Length; i++) done(i, TokenVectors(encodings[i]));
+            _model.LastHiddenStates(encodings, (i, hidden) => done(i, TokenVectors(hidden)));
         });
     }
 
@@ -87,9 +87,8 @@ internal sealed class DenseServedModel : ServedModel
         });
 
     /// <summary>The last hidden state of one input as one vector per token.</summary>
-    private float[][] TokenVectors(TokenEncoding encoding)
+    private float[][] TokenVectors(float[] hidden)
     {
-        var hidden = _model.LastHiddenState(encoding);
         int h = _model.Dimension;
         return Enumerable.Range(0, hidden.Length / h).Select(t => hidden[(t * h)..((t + 1) * h)]).ToArray();
     }

@@ -121,6 +121,28 @@ public class FixtureModelTests
         }
     }
 
+    /// <summary>Hidden states of a mixed-length batch in one pass: each input's rows, handed over once, as one at a time gives them.</summary>
+    [Theory]
+    [InlineData("bert-tiny-uncased")]
+    [InlineData("xlmr-tiny-m3")]
+    public void HiddenStatesOfABatchEqualOneAtATime(string model)
+    {
+        var loaded = LoadedModels.Get(model, KernelChoice.Auto, PoolingMode.FromModel, normalize: null);
+        var encodings = ReferenceCases.Load(model).Select(c => new TokenEncoding(c.InputIds, c.TokenTypeIds)).ToArray();
+        var batched = new float[encodings.Length][];
+        loaded.LastHiddenStates(encodings, (index, hidden) =>
+        {
+            Assert.Null(batched[index]);
+            batched[index] = hidden;
+        });
+        for (int i = 0; i < encodings.Length; i++)
+        {
+            var single = loaded.LastHiddenState(encodings[i]);
+            Assert.Equal(single.Length, batched[i].Length);
+            Assert.True(Metrics.MaxAbsError(batched[i], single) <= 1e-5, $"input {i} differs in a batch");
+        }
+    }
+
     private static void AssertClose(float[] actual, double[] expected, string what)
     {
         double cosine = Metrics.Cosine(actual, expected);
