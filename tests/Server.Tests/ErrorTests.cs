@@ -49,6 +49,23 @@ public sealed class ErrorTests(AllModelsServer fixture) : IClassFixture<AllModel
         Assert.Equal(HttpStatusCode.OK, ok);
     }
 
+    /// <summary>A wrong-typed field is named with what was expected, as TEI's serde says it, never a .NET type name.</summary>
+    [Theory]
+    [InlineData("/embed", "{\"inputs\": \"a\", \"truncate\": \"x\"}", "truncate: expected a boolean")]
+    [InlineData("/embed", "{\"inputs\": \"a\", \"dimensions\": \"x\"}", "dimensions: expected an integer")]
+    [InlineData("/embed", "{\"inputs\": \"a\", \"prompt_name\": 3}", "prompt_name: expected a string")]
+    [InlineData("/rerank", "{\"query\": \"q\", \"texts\": 7}", "texts: expected a sequence")]
+    [InlineData("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 1.5}", "dimensions: expected an integer")]
+    public async Task A_wrong_typed_field_is_named_with_what_was_expected(string path, string body, string expected)
+    {
+        var (code, error) = await Host.PostAsync(path, body);
+        Assert.Equal(422, (int)code);
+        string message = path.StartsWith("/v1") ? error.GetProperty("error").GetProperty("message").GetString()! : error.GetProperty("error").GetString()!;
+        Assert.Contains(expected, message);
+        Assert.DoesNotContain("System.", message);
+        Assert.Contains("at line 1 column", message);
+    }
+
     [Fact]
     public async Task An_input_over_the_max_length_is_refused_unless_truncated()
     {

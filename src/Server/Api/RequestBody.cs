@@ -16,7 +16,7 @@ internal static class RequestBody
         }
         catch (JsonException e)
         {
-            throw ApiException.Invalid($"Failed to deserialize the JSON body: {e.Message}");
+            throw ApiException.Invalid(Describe(e));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -34,5 +34,36 @@ internal static class RequestBody
                 StatusOverride = e.StatusCode,
             };
         }
+    }
+
+    /// <summary>
+    /// As TEI's serde words it: the field, what JSON was expected there, and where. System.Text.Json names .NET
+    /// types instead ("could not be converted to System.Nullable`1[System.Int32]"), which say nothing to a client.
+    /// </summary>
+    internal static string Describe(JsonException e)
+    {
+        string message = e.Message;
+        int tail = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (tail >= 0) message = message[..tail];
+        const string conversion = "The JSON value could not be converted to ";
+        if (message.StartsWith(conversion, StringComparison.Ordinal)) message = "expected " + Expected(message[conversion.Length..].TrimEnd('.'));
+        string field = e.Path is { Length: > 2 } path ? path[2..] + ": " : ""; // "$.truncate" → "truncate: "
+        string at = e.LineNumber is { } line ? $" at line {line + 1} column {e.BytePositionInLine + 1}" : "";
+        return $"Failed to deserialize the JSON body into the target type: {field}{message}{at}";
+    }
+
+    private static string Expected(string type)
+    {
+        const string nullable = "System.Nullable`1[";
+        if (type.StartsWith(nullable, StringComparison.Ordinal)) type = type[nullable.Length..^1];
+        return type switch
+        {
+            "System.Boolean" => "a boolean",
+            "System.String" => "a string",
+            "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "an integer",
+            "System.Single" or "System.Double" => "a number",
+            _ when type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("List`1", StringComparison.Ordinal) => "a sequence",
+            _ => "an object",
+        };
     }
 }
