@@ -110,7 +110,7 @@ public class CliExitCodeTests
     public void WriteFailuresExit5NamingStdout()
     {
         AssertOneLineFailure(CliProcess.RunWithRedirections("\"x\"\n", ">/dev/full", "embed", "--model", Bert), 5, "stdout");
-        AssertOneLineFailure(CliProcess.RunWithRedirections("\"x\"\n", ">&-", "tokenize", "--model", Bert), 5, "stdout");
+        AssertOneLineFailure(CliProcess.RunWithRedirections("\"x\"\n", ">&-", "tokenize", "--model", Bert), 5, "stdout: it is closed");
     }
 
     private static void AssertOneLineFailure(CliProcess.Result result, int exitCode, string expected)

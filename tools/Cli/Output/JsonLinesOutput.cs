@@ -73,7 +73,9 @@ internal sealed class JsonLinesOutput : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ObjectDisposedException)
         {
             _failed = true;
-            throw new OutputException($"cannot write to stdout: {e.Message}");
+            // A closed descriptor surfaces as .NET's "Access to the path is denied", which names no path here.
+            string why = e is UnauthorizedAccessException ? "it is closed or not open for writing" : e.Message;
+            throw new OutputException($"cannot write to stdout: {why}");
         }
     }
 }
