@@ -11,8 +11,11 @@ public sealed record ModelShape
     public int Intermediate { get; init; } = 9;
     public int MaxPositions { get; init; } = 16;
     public int TypeVocab { get; init; } = 2;
-    /// <summary>Null: the tokenizer folder's own vocabulary size.</summary>
+    /// <summary>Null: the tokenizer folder's own vocabulary size (its vocab.txt).</summary>
     public int? Vocab { get; init; }
+    /// <summary>config.json's model_type: "bert", or "xlm-roberta" (positions then start after the padding id).</summary>
+    public string ModelType { get; init; } = "bert";
+    public int PadTokenId { get; init; }
 }
 
 /// <summary>
@@ -22,21 +25,22 @@ public sealed record ModelShape
 public static class RandomModel
 {
     /// <summary>
-    /// Writes a BERT model using the tokenizer files of <paramref name="tokenizerModel"/> (a fixture name, BERT
-    /// family: bert-tiny-uncased by default) into a fresh temp folder and returns it.
+    /// Writes a model of <see cref="ModelShape.ModelType"/> using the tokenizer files of
+    /// <paramref name="tokenizerModel"/> (a fixture name: bert-tiny-uncased by default) into a fresh temp folder and
+    /// returns it.
     /// </summary>
     public static string Write(ModelShape shape, string tokenizerModel = "bert-tiny-uncased", int seed = 11)
     {
         string source = Fixtures.Model(tokenizerModel);
         string dir = Fixtures.TempDirectory("random-" + tokenizerModel);
-        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt" })
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "sentencepiece.bpe.model" })
             if (File.Exists(Path.Combine(source, file))) File.Copy(Path.Combine(source, file), Path.Combine(dir, file));
         int vocab = shape.Vocab ?? File.ReadLines(Path.Combine(source, "vocab.txt")).Count();
         File.WriteAllText(Path.Combine(dir, "config.json"), $$"""
-            {"model_type": "bert", "hidden_size": {{shape.Hidden}}, "num_hidden_layers": {{shape.Layers}},
+            {"model_type": "{{shape.ModelType}}", "hidden_size": {{shape.Hidden}}, "num_hidden_layers": {{shape.Layers}},
              "num_attention_heads": {{shape.Heads}}, "intermediate_size": {{shape.Intermediate}}, "hidden_act": "gelu",
              "layer_norm_eps": 1e-12, "max_position_embeddings": {{shape.MaxPositions}},
-             "type_vocab_size": {{shape.TypeVocab}}, "vocab_size": {{vocab}}, "pad_token_id": 0}
+             "type_vocab_size": {{shape.TypeVocab}}, "vocab_size": {{vocab}}, "pad_token_id": {{shape.PadTokenId}}}
             """);
 
         int h = shape.Hidden;
