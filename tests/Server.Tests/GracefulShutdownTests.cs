@@ -13,16 +13,17 @@ public sealed class GracefulShutdownTests
     [Fact]
     public async Task In_flight_requests_finish_new_ones_are_refused_and_the_host_stops()
     {
-        // One input per forward pass (a 512-token budget): the queue drains slowly enough that shutdown starts mid-way.
+        // One 128-token input per forward pass (a 128-token budget) and 480 of them: the queue drains slowly enough,
+        // even on an idle machine with the tiny model, that shutdown starts mid-way.
         var host = await TestServer.StartAsync(new ServerOptions
         {
-            Models = [Fixtures.Model(TestServer.Dense)], MaxBatchTokens = 512, MaxClientBatchSize = 8,
+            Models = [Fixtures.Model(TestServer.Dense)], MaxBatchTokens = 128, MaxClientBatchSize = 8,
         });
         using var model = EmbeddingModel.Load(Fixtures.Model(TestServer.Dense), new EmbeddingOptions { Normalize = true });
         var texts = Enumerable.Range(0, 8).Select(i => string.Join(' ', Enumerable.Repeat($"word{i} text", 200))).ToArray();
         var expected = model.Embed(texts);
 
-        const int requests = 32;
+        const int requests = 60; // 480 inputs, under the 512 in flight that --max-concurrent-requests allows
         var inFlight = Enumerable.Range(0, requests).Select(async _ =>
         {
             var (status, body) = await host.PostAsync("/embed", Json.Serialize(new { inputs = texts, truncate = true }));

@@ -25,9 +25,16 @@ public sealed class AllocationTests
             tokenizer.EncodePair(English, Mixed, buffer, maxLength: 40);
         }
         for (int i = 0; i < 3; i++) EncodeAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) EncodeAll();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes of three windows of 20 rounds: an allocation of the tokenizer shows in every window, while
+        // a one-off of the runtime on this thread (tiered JIT's background worker started while parallel tests load
+        // the machine: 3 KB seen once in a full run) does not fail the test.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated > 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) EncodeAll();
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
         Assert.Equal(0, allocated);
         Assert.Equal(40, buffer.Count);
     }
