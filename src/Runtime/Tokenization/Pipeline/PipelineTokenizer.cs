@@ -192,13 +192,9 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
     /// Encodes a segment between added tokens whole, or, when it is long, piece by piece at the segment model's
     /// cut points until the limit (if any) is reached: the ids are those of the whole.
     /// </summary>
+    /// <remarks>Callers stop before the limit, so a segment short enough for one piece is always encoded.</remarks>
     private void EncodePieces(ReadOnlySpan<char> segment, bool atTextStart, Workspace workspace, GrowableList<int> ids, int stopAt)
     {
-        if (!_cuttable || segment.Length <= PieceChars)
-        {
-            EncodeSegment(segment, atTextStart, workspace, ids);
-            return;
-        }
         for (int start = 0; start < segment.Length && ids.Count < stopAt;)
         {
             int end = PieceEnd(segment, start);
@@ -286,9 +282,12 @@ internal sealed class PipelineTokenizer : ITextTokenizer, ITokenVocabulary, ITok
         }
     }
 
-    /// <summary>Where the piece of <paramref name="segment"/> starting at <paramref name="start"/> ends (see <see cref="EncodePieces"/>).</summary>
+    /// <summary>
+    /// Where the piece of <paramref name="segment"/> starting at <paramref name="start"/> ends: the segment's end when
+    /// the rest fits one piece or the text may not be cut, else the segment model's first cut point a piece on.
+    /// </summary>
     private int PieceEnd(ReadOnlySpan<char> segment, int start) =>
-        !_cuttable || segment.Length <= PieceChars || segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
+        !_cuttable || segment.Length - start <= PieceChars ? segment.Length : _model.CutPoint(segment, start + PieceChars);
 
     /// <summary>
     /// A suffix of a text's content ids holding at least <paramref name="stopAt"/> (or all of them): added tokens
